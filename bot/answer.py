@@ -1,0 +1,80 @@
+"""The Answer: what the engine decided, as data, before it becomes text or Slack blocks.
+
+The engine fills an `Answer`; `bot.render.text` and `bot.render.blocks` turn it into a terminal/fallback
+text and into Block Kit. Tests assert on the data (status, codes, modifiers, year, facts), so wording can
+change without breaking what the tests protect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["answered", "clarify", "not_found", "out_of_scope", "help"]
+STATUSES: tuple[str, ...] = ("answered", "clarify", "not_found", "out_of_scope", "help")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled value, e.g. ("Work RVU", "3.34"). Rendered as a Block Kit field or a text line."""
+
+    label: str
+    value: str
+
+
+@dataclass
+class Section:
+    """A titled group of facts and/or a paragraph of prose."""
+
+    title: str
+    facts: list[Fact] = field(default_factory=list)
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option offered when the engine asks back (`clarify`): pressing it asks `question`."""
+
+    code: str
+    label: str
+    question: str
+
+
+@dataclass
+class Answer:
+    """The engine's reply to one question.
+
+    `codes` are most relevant first; `headline` is the one-sentence direct answer; `sections` carry the
+    supporting facts; `source` cites year, CMS release and conversion factor whenever a number is shown.
+    `title` is the header (e.g. "57461 · LEEP conization of the cervix") when the answer is about codes.
+    """
+
+    status: Status
+    intent: str
+    headline: str
+    codes: list[str] = field(default_factory=list)
+    modifiers: list[str] = field(default_factory=list)
+    year: int | None = None
+    title: str = ""
+    sections: list[Section] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        from bot.render.text import render_text
+
+        return render_text(self)
+
+    @property
+    def blocks(self) -> list[dict]:
+        from bot.render.blocks import render_blocks
+
+        return render_blocks(self)
+
+    def to_json(self) -> dict:
+        """The JSON shape `cptbot ask --json` prints (and the eval script reads)."""
+        return {"status": self.status, "intent": self.intent, "codes": list(self.codes),
+                "modifiers": list(self.modifiers), "year": self.year, "text": self.text,
+                "blocks": self.blocks}

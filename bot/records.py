@@ -1,0 +1,134 @@
+"""The records the knowledge base is made of.
+
+Every record is a frozen dataclass so the engine can share them freely between questions (and threads)
+without copying. Numbers are kept exactly as CMS prints them (floats parsed from two-decimal strings);
+money is only computed in `bot.fees`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Release:
+    """One CMS Physician Fee Schedule release: the source every number of a year is quoted from."""
+
+    year: int
+    name: str  # e.g. "RVU26C"
+    title: str  # e.g. "CMS Physician Fee Schedule CY2026, July release (RVU26C)"
+    conversion_factor: float
+    qp_conversion_factor: float | None = None  # qualifying APM participants (2026 on)
+    released: str = ""  # date CMS released it, as printed in the file
+    source_file: str = ""
+
+    @property
+    def label(self) -> str:
+        """Short citation used in every answer: year, release and conversion factor."""
+        return f"CY{self.year} CMS PFS {self.name}, CF ${self.conversion_factor:.4f}"
+
+
+@dataclass(frozen=True)
+class Rvu:
+    """One pricing row of the national RVU file: a code (and modifier, for component rows) in one year."""
+
+    code: str
+    modifier: str  # "" for the global row, else "26", "TC", "53"
+    status: str
+    work: float
+    pe_nonfacility: float
+    pe_facility: float
+    mp: float
+    total_nonfacility: float
+    total_facility: float
+    nonfacility_na: bool
+    facility_na: bool
+    pctc: str
+    global_days: str
+    mult_proc: str
+    bilateral: str
+    assistant: str
+    co_surgeon: str
+    team: str
+    endo_base: str
+    description: str = ""  # CMS short descriptor; only kept for imported rows
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.code, self.modifier)
+
+
+@dataclass(frozen=True)
+class Locality:
+    """A Medicare payment locality and its geographic practice cost indices for one year."""
+
+    mac: str
+    state: str
+    number: str  # two digits, e.g. "01"
+    name: str
+    work_gpci: float
+    pe_gpci: float
+    mp_gpci: float
+    counties: str = ""
+
+    @property
+    def key(self) -> str:
+        """MAC and locality number together identify a locality (numbers repeat across states)."""
+        return f"{self.mac}-{self.number}"
+
+    @property
+    def display(self) -> str:
+        name = self.name.rstrip("*").strip().title()
+        return f"{name} ({self.state}, locality {self.mac}-{self.number})"
+
+
+@dataclass(frozen=True)
+class FeeYear:
+    """Everything needed to price a service in one year: the release, its rows and its localities."""
+
+    release: Release
+    rvus: dict[tuple[str, str], Rvu]
+    localities: tuple[Locality, ...] = ()
+
+    @property
+    def year(self) -> int:
+        return self.release.year
+
+
+@dataclass(frozen=True)
+class CodeEntry:
+    """What we know about a code in words: curated from YAML, or derived from a CMS descriptor."""
+
+    code: str
+    name: str
+    description: str = ""
+    context: str = ""
+    synonyms: tuple[str, ...] = ()
+    specialties: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    curated: bool = True
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """A CPT or HCPCS modifier explained in our own words."""
+
+    code: str
+    name: str
+    summary: str
+    use_when: str
+    not_when: str
+    payment: str
+    situations: tuple[str, ...] = ()
+    see_also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GlobalPeriod:
+    """A global surgery indicator (000, 010, 090, MMM, XXX, YYY, ZZZ) and what it means for billing."""
+
+    code: str
+    name: str
+    meaning: str
+    visits: str
+    modifiers: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,1 @@
+"""Two renderings of an Answer: plain text (CLI, Slack fallback) and Block Kit."""
