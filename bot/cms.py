@@ -196,3 +196,12 @@ def parse_gpci_text(text: str, name: str) -> tuple[int, tuple[Locality, ...]]:
 def read_gpci_file(path: str | Path) -> tuple[int, tuple[Locality, ...]]:
     p = Path(path)
     return parse_gpci_text(decode(p.read_bytes()), p.name)
+
+
+RELEASE_LETTERS = {"JANUARY": "A", "APRIL": "B", "JULY": "C", "OCTOBER": "D"}
+
+
+def release_name(year: int, title: str) -> str:
+    """CMS names its quarterly RVU releases RVU<yy><A-D>: January A, April B, July C, October D."""
+    month = next((m for m in RELEASE_LETTERS if m in title.upper()), "JANUARY")
+    return f"RVU{year % 100:02d}{RELEASE_LETTERS[month]}"

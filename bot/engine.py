@@ -1,10 +1,34 @@
-"""The engine: question in, Answer out. Pure Python, no Slack import. (Skeleton; being written.)"""
+"""The engine: question in, Answer out. Pure Python, no Slack import.
+
+`Engine.answer` reads a question in three steps, then picks one reply:
+1. clean it (Slack markup, control characters, length) and split it into normalised words;
+2. find what it names outright (codes, modifiers, years, setting, place) and which intents its words signal;
+3. find codes named by words when no number is given, keeping every near-tie so it can ask back.
+It never guesses: no code found is `not_found`, several equally likely codes is `clarify`.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from bot import replies
 from bot.answer import Answer
+from bot.fees import SETTINGS, Setting
+from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
+from bot.understanding.entities import Entities, PlaceFinder, find_codes, find_modifiers, find_years
+from bot.understanding.intents import IntentMatch, IntentMatcher, load_intents
+from bot.understanding.procedures import Candidate, ProcedureIndex, close_calls
+from bot.understanding.words import Token, Words, clean
+
+CODE_INTENTS = ("change", "multiple_procedures", "compare", "visit_with_procedure", "global", "payment", "rvu",
+                "describe")
+SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
+AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
+                         r"weeks?|days? later|follow[- ]?up)\b", re.I)
+ASK_PREFIX = {"rvu": "wRVU for", "payment": "Medicare payment for", "global": "global period for",
+              "describe": "", "visit_with_procedure": "E/M same day as"}
 
 
 @dataclass(frozen=True)
@@ -12,14 +36,284 @@ class AskContext:
     """Who is asking and their saved defaults; all optional."""
 
     user_id: str | None = None
-    locality: str | None = None
-    setting: str | None = None
+    locality: str | None = None  # a locality key "MAC-NN" saved by the person
+    setting: Setting | None = None
+
+
+@dataclass
+class Reading:
+    """What the engine understood of a question (kept for tests and `cptbot ask --explain`)."""
+
+    text: str
+    truncated: bool
+    tokens: list[Token]
+    entities: Entities
+    intents: list[IntentMatch]
+
+    def has(self, intent: str) -> bool:
+        return any(m.name == intent for m in self.intents)
 
 
 class Engine:
+    def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None):
+        self.kb = kb
+        self.words = Words(kb.lexicon)
+        self.intents = load_intents(intents_dir or shipped_dir("intents"))
+        self.intent_matcher = IntentMatcher(self.intents, self.words)
+        self.index = ProcedureIndex(kb.codes.values(), self.words)
+        self.places = PlaceFinder(kb, self.words)
+        self.modifier_index = ProcedureIndex(
+            [_modifier_entry(m) for m in kb.modifiers.values()], self.words)
+        self.words.learn(self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
+                         | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
+                         | set(kb.lexicon.equivalents.values()))
+
     @classmethod
-    def load(cls) -> Engine:
-        return cls()
+    def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None) -> Engine:
+        """The engine over the shipped knowledge base (raises KnowledgeError when it is invalid)."""
+        return cls(load_knowledge(knowledge_dir), intents_dir)
+
+    def releases(self) -> list[str]:
+        """One line per loaded fee schedule year, newest first (for help and the Slack Home tab)."""
+        return [replies.source_line(self.kb.years[y]) for y in sorted(self.kb.years, reverse=True)]
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def read(self, question: str) -> Reading:
+        cleaned = clean(question)
+        text = cleaned.text
+        tokens = self.words.tokens(text)
+        ent = Entities()
+        ent.codes, ent.code_modifiers = find_codes(text)
+        ent.modifiers, ent.unknown_modifiers = find_modifiers(text, set(self.kb.modifiers), ent.code_modifiers)
+        ent.years = find_years(text)
+        self.places.find(tokens, text, ent)
+        mods_lower = {m.lower() for m in ent.modifiers + ent.unknown_modifiers}
+        for i, t in enumerate(tokens):
+            if t.word.isdigit() or t.word in mods_lower or t.word.upper() in ent.codes:
+                ent.positions.add(i)
+        return Reading(text=text, truncated=cleaned.truncated, tokens=tokens, entities=ent,
+                       intents=self.intent_matcher.match(tokens))
+
+    def _content(self, tokens: list[Token], skip: set[int]) -> tuple[set[str], set[str]]:
+        every = {t.stem for t in tokens if not t.stop}
+        content = {t.stem for i, t in enumerate(tokens) if not t.stop and i not in skip}
+        return every, content
+
+    def find_procedures(self, reading: Reading, text: str | None = None) -> list[Candidate]:
+        tokens = reading.tokens if text is None else self.words.tokens(text)
+        if text is None:
+            skip = set(reading.entities.positions)
+            for m in reading.intents:
+                skip |= m.positions
+        else:
+            skip = {i for i, t in enumerate(tokens) if t.word.isdigit()}
+            for m in self.intent_matcher.match(tokens):
+                skip |= m.positions
+        every, content = self._content(tokens, skip)
+        return self.index.search(every, content)
+
+    # --- answering ----------------------------------------------------------------------------------
 
     def answer(self, question: str, context: AskContext | None = None) -> Answer:
-        return Answer(status="help", intent="help", headline="I answer CPT questions.")
+        context = context or AskContext()
+        reading = self.read(question if isinstance(question, str) else "")
+        ans = self._decide(reading, context)
+        if reading.truncated:
+            ans.notes.append(f"Your message was long: I read only its first {2000:,} characters.")
+        return ans
+
+    def _decide(self, r: Reading, ctx: AskContext) -> Answer:
+        kb, ent = self.kb, r.entities
+        if not r.text or not any(t.word.isalnum() for t in r.tokens):
+            return self._help()
+        years_known = [y for y in ent.years if y in kb.years]
+        years_unknown = [y for y in ent.years if y not in kb.years and 1990 <= y <= 2100]
+        year = max(years_known) if years_known else kb.newest_year
+        fy = kb.years[year]
+        known_codes = [c for c in ent.codes if (c, "") in fy.rvus or c in kb.codes]
+        unknown_codes = [c for c in ent.codes if c not in known_codes]
+
+        if r.has("conversion_factor") and not known_codes:
+            return replies.conversion_factor(kb, sorted(years_known or [kb.newest_year], reverse=True))
+        if years_unknown and not years_known:
+            have = ", ".join(str(y) for y in sorted(kb.years))
+            return replies.not_found(f"I don't have the CY{years_unknown[0]} fee schedule; I have {have}.",
+                                     year=None)
+
+        codes: list[str] = list(known_codes)
+        candidates: list[Candidate] = []
+        if not codes and not unknown_codes:
+            codes, candidates, ambiguous = self._codes_by_words(r)
+            if ambiguous:
+                return self._clarify(r, ambiguous, fy)
+        codes = [c for c in codes if (c, "") in fy.rvus]
+        settings = self._settings(ent, ctx)
+        localities = list(ent.localities)
+        if not localities and ctx.locality:
+            saved = self.places.by_key.get(ctx.locality)
+            localities = [saved] if saved else []
+        localities = [next((loc for loc in fy.localities if loc.key == x.key), x) for x in localities]
+
+        if unknown_codes and not codes:
+            return replies.not_found(
+                f"I don't have {', '.join(unknown_codes)} in the CY{year} fee schedule"
+                + (" or my knowledge base." if len(kb.years) else ".")
+                + " Check the number, or ask by the procedure's name.", year=year)
+
+        if codes:
+            return self._about_codes(r, codes, fy, settings, localities, unknown_codes)
+
+        if ent.modifiers or ent.unknown_modifiers or r.has("modifier") or r.has("modifier_which"):
+            mod_answer = self._modifiers(r)
+            if mod_answer is not None:
+                return mod_answer
+        if r.has("help") and len([t for t in r.tokens if not t.stop]) <= 6:
+            return self._help()
+        if r.has("out_of_scope"):
+            return replies.out_of_scope()
+        coding = [m.name for m in r.intents if m.name in ("rvu", "payment", "global", "modifier", "compare",
+                                                          "multiple_procedures", "change", "coding")]
+        if coding:
+            words = " ".join(t.surface for i, t in enumerate(r.tokens)
+                             if not t.stop and not any(i in m.positions for m in r.intents)
+                             and i not in ent.positions)
+            what = f" for \"{words}\"" if words else ""
+            return replies.not_found(f"I couldn't find a CPT code{what} in my knowledge base. Try the code "
+                                     "number or another name for the procedure.", year=year)
+        if r.has("help"):
+            return self._help()
+        return replies.out_of_scope()
+
+    def _codes_by_words(self, r: Reading) -> tuple[list[str], list[Candidate], list[Candidate]]:
+        """Codes named by words: (codes, candidates, ambiguous candidates to ask about)."""
+        multi = r.has("compare") or r.has("multiple_procedures")
+        if multi:
+            parts = [p for p in SPLIT_RE.split(r.text) if p and p.strip()]
+            if len(parts) > 1:
+                found: list[str] = []
+                for part in parts:
+                    cands = self.find_procedures(r, part)
+                    if cands:
+                        top = close_calls(cands)
+                        chosen = _pick(top)
+                        if chosen is None:
+                            return [], cands, top
+                        if chosen.code not in found:
+                            found.append(chosen.code)
+                if len(found) > 1:
+                    return found, [], []
+        cands = self.find_procedures(r)
+        if not cands:
+            return [], [], []
+        top = close_calls(cands)
+        chosen = _pick(top)
+        if chosen is None:
+            return [], cands, top
+        return [chosen.code], cands, []
+
+    def _settings(self, ent: Entities, ctx: AskContext) -> tuple[Setting, ...]:
+        if ent.setting in SETTINGS:
+            return (ent.setting,)  # type: ignore[return-value]
+        if ctx.setting in SETTINGS:
+            return (ctx.setting,)
+        return SETTINGS
+
+    def _about_codes(self, r: Reading, codes: list[str], fy, settings, localities, unknown_codes) -> Answer:
+        kb, ent = self.kb, r.entities
+        intent = next((m.name for m in r.intents if m.name in CODE_INTENTS and self._fits(m.name, r, codes)),
+                      "describe")
+        if intent == "change":
+            years = sorted({y for y in ent.years if y in kb.years} | {fy.year})
+            old = years[0] if len(years) > 1 else max((y for y in kb.years if y < fy.year), default=None)
+            if old is None:
+                return replies.not_found(f"I have only CY{fy.year}, so there is nothing to compare it with.",
+                                         year=fy.year)
+            new = years[-1] if len(years) > 1 else fy.year
+            ans = replies.change(kb, codes[0], kb.years[old], kb.years[new])
+        elif intent == "multiple_procedures":
+            ans = replies.several_procedures(kb, codes, fy, settings, localities[0] if localities else None)
+        elif intent == "compare":
+            ans = replies.compare(kb, codes, fy, settings)
+        elif intent == "visit_with_procedure":
+            ans = replies.visit_with_procedure(kb, codes[0], fy, after=bool(AFTER_WORDS.search(r.text)))
+        else:
+            code = codes[0]
+            modifier = ent.code_modifiers.get(code, "")
+            if modifier not in ("26", "TC", "53") or (code, modifier) not in fy.rvus:
+                modifier = ""
+            ans = replies.code_card(kb, code, fy, intent, settings, localities, modifier)
+            if ent.state and not localities:
+                state_locs = self.places.by_state.get(ent.state, [])
+                state_locs = [loc for loc in fy.localities if loc.state == ent.state] or state_locs
+                ans.sections.insert(0, replies.state_localities_section(fy.rvus[(code, "")], fy, state_locs,
+                                                                        settings))
+            if len(codes) > 1:
+                ans.notes.append("You named several codes; this is about " + code + ". Ask `compare "
+                                 + " ".join(codes) + "` to see them side by side.")
+                ans.codes = list(codes)
+        known_mods = [m for m in ent.modifiers if m in kb.modifiers]
+        if known_mods:
+            for m in known_mods:
+                mod = kb.modifiers[m]
+                ans.sections.append(replies.Section(f"Modifier {m}: {mod.name}", [
+                    replies.Fact("Use it when", mod.use_when), replies.Fact("Payment", mod.payment)], mod.summary))
+            ans.modifiers = list(dict.fromkeys(ans.modifiers + known_mods))
+        if unknown_codes:
+            ans.notes.append(f"I don't have {', '.join(unknown_codes)} in the CY{fy.year} fee schedule.")
+        return ans
+
+    def _fits(self, intent: str, r: Reading, codes: list[str]) -> bool:
+        """Whether an intent's needs are met (compare and multiple procedures need two codes)."""
+        if intent in ("compare", "multiple_procedures"):
+            return len(codes) > 1
+        if intent == "change":
+            return len(self.kb.years) > 1
+        return True
+
+    def _modifiers(self, r: Reading) -> Answer | None:
+        kb, ent = self.kb, r.entities
+        if ent.modifiers:
+            return replies.modifier_answer([kb.modifiers[m] for m in ent.modifiers], "modifier")
+        if ent.unknown_modifiers:
+            return replies.not_found(f"I don't have modifier {', '.join(ent.unknown_modifiers)} in my knowledge "
+                                     "base.", intent="modifier")
+        skip: set[int] = set()
+        for m in r.intents:
+            if m.name in ("modifier", "modifier_which"):
+                skip |= m.positions
+        every, content = self._content(r.tokens, skip | ent.positions)
+        cands = self.modifier_index.search(every, content)
+        if not cands:
+            return None
+        top = close_calls(cands)[:3]
+        mods = [kb.modifiers[c.code] for c in top]
+        head = mods[0]
+        headline = f"Use modifier {head.code} ({head.name}): {head.summary}"
+        if len(mods) > 1:
+            headline += " Also consider " + ", ".join(f"{m.code} ({m.name})" for m in mods[1:]) + "."
+        return replies.modifier_answer(mods, "modifier_which", headline)
+
+    def _clarify(self, r: Reading, ambiguous: list[Candidate], fy) -> Answer:
+        intent = next((m.name for m in r.intents if m.name in ASK_PREFIX), "describe")
+        phrase = " ".join(t.surface for i, t in enumerate(r.tokens)
+                          if not t.stop and not any(i in m.positions for m in r.intents)) or r.text
+        return replies.clarify(self.kb, [c.code for c in ambiguous], fy, phrase, ASK_PREFIX[intent])
+
+    def _help(self) -> Answer:
+        examples = [i.examples[0] for i in self.intents if i.examples and i.name not in ("out_of_scope", "help")]
+        return replies.help_answer(self.kb, examples)
+
+
+def _pick(top: list[Candidate]) -> Candidate | None:
+    """The one code among near-ties, or None when the engine must ask back."""
+    if len(top) == 1:
+        return top[0]
+    primaries = [c for c in top if c.primary]
+    return primaries[0] if len(primaries) == 1 else None
+
+
+def _modifier_entry(m):
+    from bot.records import CodeEntry
+
+    return CodeEntry(code=m.code, name=m.name, synonyms=m.situations)

@@ -106,6 +106,7 @@ class CodeEntry:
     synonyms: tuple[str, ...] = ()
     specialties: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    primary_for: tuple[str, ...] = ()  # shared terms (e.g. "LEEP") whose usual meaning is this code
     curated: bool = True
 
 

@@ -1,0 +1,148 @@
+"""The `cptbot` command: ask questions, chat, check and build the knowledge base, serve Slack.
+
+Each subcommand's docstring is its help text, so the help a user reads is the behaviour the code has.
+Errors a user can cause (bad knowledge base, bad file, missing setting) end in one clear sentence on
+stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.yamlfile import KnowledgeError
+
+EXIT_USAGE = 2
+
+
+def _engine():
+    from bot.engine import Engine
+
+    return Engine.load()
+
+
+def _read_stdin_lines() -> list[str]:
+    """Standard input as lines; bytes that are not UTF-8 are replaced, never fatal."""
+    data = sys.stdin.buffer.read()
+    text = data.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question (or, with `-`, one question per line of standard input).
+
+    `cptbot ask "what's the wRVU for LEEP"` prints the answer as text; `--json` prints one JSON object
+    (status, intent, codes, modifiers, year, text, blocks) per question, one per line.
+    """
+    from bot.ask import ask
+
+    engine = _engine()
+    questions = _read_stdin_lines() if args.question == ["-"] else [" ".join(args.question)]
+    out = sys.stdout
+    for q in questions:
+        answer = ask(engine, q, user_id=os.environ.get("CPTBOT_USER", "cli"))
+        if args.json:
+            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            out.write(answer.text + "\n")
+            if len(questions) > 1:
+                out.write("\n")
+        out.flush()
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Try the bot in a terminal: type a question, get the answer; `quit` or Ctrl-D ends."""
+    from bot.ask import ask
+
+    engine = _engine()
+    print("cptbot — ask about a CPT code (e.g. \"wRVU for LEEP\"); `help` for examples, `quit` to leave.")
+    while True:
+        try:
+            q = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if q.strip().lower() in ("quit", "exit", ":q"):
+            return 0
+        print(ask(engine, q, user_id="cli").text)
+        print()
+
+
+def cmd_kb_validate(args: argparse.Namespace) -> int:
+    """Check the whole knowledge base and intents; print each problem as `file:line: entry: field: what`."""
+    from bot.engine import Engine
+    from bot.knowledge import load_knowledge
+
+    kb_dir = Path(args.knowledge) if args.knowledge else None
+    intents_dir = Path(args.intents) if args.intents else None
+    kb = load_knowledge(kb_dir)
+    Engine(kb, intents_dir)
+    years = ", ".join(f"CY{y} {kb.years[y].release.name}" for y in sorted(kb.years))
+    print(f"knowledge base OK: {len(kb.codes)} codes, {len(kb.modifiers)} modifiers, "
+          f"{len(kb.global_periods)} global periods, fee years {years}")
+    return 0
+
+
+def cmd_kb_extract(args: argparse.Namespace) -> int:
+    """Copy the curated codes' RVU rows and the GPCIs from CMS files into knowledge/fees and localities."""
+    from bot.extract import extract
+    from bot.knowledge import shipped_dir
+
+    kb_dir = Path(args.knowledge) if args.knowledge else shipped_dir("knowledge")
+    for path in extract(kb_dir, Path(args.rvu), Path(args.gpci), args.qp_cf):
+        print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cptbot", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], p=sub) -> argparse.ArgumentParser:
+        doc = (func.__doc__ or "").strip()
+        sp = p.add_parser(name, help=doc.splitlines()[0] if doc else None, description=doc,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp.set_defaults(func=func)
+        return sp
+
+    ask = add("ask", cmd_ask)
+    ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
+    ask.add_argument("--json", action="store_true", help="print JSON (one object per question)")
+    add("chat", cmd_chat)
+    kb = sub.add_parser("kb", help="check, build and import the knowledge base")
+    kb_sub = kb.add_subparsers(dest="kb_command", required=True)
+    validate = add("validate", cmd_kb_validate, kb_sub)
+    validate.add_argument("--knowledge", help="knowledge folder (default: the shipped one)")
+    validate.add_argument("--intents", help="intents folder (default: the shipped one)")
+    extract = add("extract", cmd_kb_extract, kb_sub)
+    extract.add_argument("--rvu", required=True, help="a CMS PPRRVU*.csv file")
+    extract.add_argument("--gpci", required=True, help="the same year's CMS GPCI*.csv file")
+    extract.add_argument("--qp-cf", type=float, help="the qualifying APM participant conversion factor")
+    extract.add_argument("--knowledge", help="knowledge folder to write into (default: the shipped one)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KnowledgeError as exc:
+        print("The knowledge base has problems:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,368 @@
+"""The knowledge base: the curated YAML in `knowledge/`, read, checked and indexed.
+
+Layout (all YAML, editable without Python):
+- `codes/*.yaml`: codes in words (name, description, context, synonyms, specialties, related).
+- `fees/<year>.yaml`: one CMS release per year: its facts and the RVU rows of the curated codes.
+- `localities/<year>.yaml`: that year's GPCIs for every Medicare locality.
+- `modifiers.yaml`, `global_periods.yaml`: explanations, one place each.
+- `lexicon.yaml`: how words are normalised (equivalent words, stopwords, rewrites).
+- `places.yaml`: state names and everyday names for localities ("NYC" -> Manhattan).
+
+The numbers in `fees/` and `localities/` are written by `cptbot kb extract` from the CMS files, and a test
+proves they equal those files. `load_knowledge` checks everything and raises `KnowledgeError` listing every
+problem as `file:line: entry: field: what is wrong`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.records import CodeEntry, FeeYear, GlobalPeriod, Locality, Modifier, Release, Rvu
+from bot.yamlfile import (
+    KnowledgeError,
+    LineMap,
+    Problems,
+    check_fields,
+    is_code_text,
+    is_flag,
+    is_number,
+    is_text,
+    is_text_list,
+    load_yaml,
+)
+
+CODE_PATTERN = re.compile(r"^(\d{5}|\d{4}[FT]|[A-V]\d{4})$")
+MODIFIER_PATTERN = re.compile(r"^[0-9A-Z]{2}$")
+GLOBAL_CODES = ("000", "010", "090", "MMM", "XXX", "YYY", "ZZZ")
+
+CODE_SPEC = {
+    "code": (is_code_text, True), "name": (is_text, True), "description": (is_text, True),
+    "context": (is_text, False), "synonyms": (is_text_list, True), "specialties": (is_text_list, False),
+    "related": (is_text_list, False), "primary_for": (is_text_list, False),
+}
+RVU_SPEC = {
+    "status": (is_code_text, True), "work": (is_number, True), "pe_nonfacility": (is_number, True),
+    "pe_facility": (is_number, True), "mp": (is_number, True), "total_nonfacility": (is_number, True),
+    "total_facility": (is_number, True), "nonfacility_na": (is_flag, True), "facility_na": (is_flag, True),
+    "pctc": (is_code_text, True), "global_days": (is_code_text, True), "mult_proc": (is_code_text, True),
+    "bilateral": (is_code_text, True), "assistant": (is_code_text, True), "co_surgeon": (is_code_text, True),
+    "team": (is_code_text, True), "endo_base": (is_code_text, True),
+}
+RELEASE_SPEC = {
+    "year": (is_number, True), "release": (is_text, True), "title": (is_text, True),
+    "released": (is_text, False), "source_file": (is_text, True), "conversion_factor": (is_number, True),
+    "qp_conversion_factor": (is_number, False), "rvus": (lambda v: None if isinstance(v, dict) else
+                                                         "must be a mapping of code: values", True),
+}
+LOCALITY_SPEC = {
+    "mac": (is_code_text, True), "state": (is_text, True), "number": (is_code_text, True),
+    "name": (is_text, True), "work": (is_number, True), "pe": (is_number, True), "mp": (is_number, True),
+    "counties": (is_text, False),
+}
+MODIFIER_SPEC = {
+    "code": (is_code_text, True), "name": (is_text, True), "summary": (is_text, True),
+    "use_when": (is_text, True), "not_when": (is_text, True), "payment": (is_text, True),
+    "situations": (is_text_list, True), "see_also": (is_text_list, False),
+}
+GLOBAL_SPEC = {
+    "code": (is_code_text, True), "name": (is_text, True), "meaning": (is_text, True),
+    "visits": (is_text, True), "modifiers": (is_text_list, False),
+}
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """How words are normalised before matching; all of it from `lexicon.yaml`."""
+
+    equivalents: dict[str, str] = field(default_factory=dict)  # word -> the word it stands for
+    stopwords: frozenset[str] = frozenset()
+    rewrites: dict[str, str] = field(default_factory=dict)  # phrase -> phrase, before tokenising
+    settings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "office"/"facility" -> phrases
+
+
+@dataclass(frozen=True)
+class Places:
+    states: dict[str, str] = field(default_factory=dict)  # "NY" -> "new york"
+    locality_aliases: dict[str, str] = field(default_factory=dict)  # "nyc" -> "MANHATTAN"
+
+
+@dataclass
+class KnowledgeBase:
+    codes: dict[str, CodeEntry]
+    years: dict[int, FeeYear]
+    modifiers: dict[str, Modifier]
+    global_periods: dict[str, GlobalPeriod]
+    lexicon: Lexicon
+    places: Places
+    zip_localities: dict[str, tuple[str, str]] = field(default_factory=dict)  # zip -> (mac, locality no.)
+
+    @property
+    def newest_year(self) -> int:
+        return max(self.years)
+
+    def rvu(self, code: str, year: int, modifier: str = "") -> Rvu | None:
+        fee_year = self.years.get(year)
+        return fee_year.rvus.get((code, modifier)) if fee_year else None
+
+    def known_code(self, code: str) -> bool:
+        return code in self.codes or any((code, "") in y.rvus for y in self.years.values())
+
+
+def shipped_dir(name: str) -> Path:
+    """Where `knowledge/` or `intents/` is: an override, the source checkout, or the installed package."""
+    override = os.environ.get(f"CPTBOT_{name.upper()}_DIR")
+    if override:
+        return Path(override)
+    checkout = Path(__file__).resolve().parent.parent / name
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("bot._shipped") / name))
+
+
+def _str_list(entry: LineMap, key: str) -> tuple[str, ...]:
+    value = entry.get(key) or []
+    return tuple(v.strip() for v in value if isinstance(v, str))
+
+
+def _load_codes(root: Path, problems: Problems) -> dict[str, CodeEntry]:
+    codes: dict[str, CodeEntry] = {}
+    where: dict[str, str] = {}
+    for path in sorted((root / "codes").glob("*.yaml")):
+        disp = f"knowledge/codes/{path.name}"
+        doc = load_yaml(path, disp, problems)
+        if doc is None:
+            continue
+        if not isinstance(doc, LineMap) or not isinstance(doc.get("codes"), list):
+            problems.add(disp, 1, "(file)", "codes", "the file must hold `codes:` with a list of entries")
+            continue
+        for i, entry in enumerate(doc["codes"]):
+            name = str(entry.get("code", f"entry {i + 1}")) if isinstance(entry, dict) else f"entry {i + 1}"
+            if not check_fields(entry, CODE_SPEC, problems, disp, name, doc.line_of("codes")):
+                continue
+            code = entry["code"]
+            if not CODE_PATTERN.match(code):
+                problems.add(disp, entry.line_of("code"), name, "code",
+                             "not a CPT/HCPCS code (5 digits, 4 digits + F or T, or a letter A-V + 4 digits)")
+                continue
+            if code in codes:
+                problems.add(disp, entry.line_of("code"), name, "code", f"already defined in {where[code]}")
+                continue
+            where[code] = disp
+            codes[code] = CodeEntry(
+                code=code, name=entry["name"].strip(), description=" ".join(entry["description"].split()),
+                context=" ".join(str(entry.get("context", "")).split()), synonyms=_str_list(entry, "synonyms"),
+                specialties=_str_list(entry, "specialties"), related=_str_list(entry, "related"),
+                primary_for=_str_list(entry, "primary_for"),
+            )
+    return codes
+
+
+def _load_fee_years(root: Path, problems: Problems) -> dict[int, FeeYear]:
+    years: dict[int, FeeYear] = {}
+    for path in sorted((root / "fees").glob("*.yaml")):
+        disp = f"knowledge/fees/{path.name}"
+        doc = load_yaml(path, disp, problems)
+        if doc is None:
+            continue
+        if not check_fields(doc, RELEASE_SPEC, problems, disp, "(release)"):
+            continue
+        year = int(doc["year"])
+        release = Release(year=year, name=doc["release"], title=doc["title"],
+                          conversion_factor=float(doc["conversion_factor"]),
+                          qp_conversion_factor=doc.get("qp_conversion_factor"),
+                          released=str(doc.get("released", "")), source_file=doc["source_file"])
+        rvus: dict[tuple[str, str], Rvu] = {}
+        for key, row in doc["rvus"].items():
+            key = str(key)
+            code, _, mod = key.partition("-")
+            if not check_fields(row, RVU_SPEC, problems, disp, key, doc.line_of("rvus")):
+                continue
+            if row["global_days"] not in GLOBAL_CODES:
+                problems.add(disp, row.line_of("global_days"), key, "global_days",
+                             f"{row['global_days']!r} is not one of {', '.join(GLOBAL_CODES)}")
+            rvus[(code, mod)] = Rvu(code=code, modifier=mod, **{k: row[k] for k in RVU_SPEC})
+        localities = _load_localities(root, year, problems)
+        years[year] = FeeYear(release=release, rvus=rvus, localities=localities)
+    if not years and not problems:
+        problems.add("knowledge/fees", 1, "(folder)", "(files)", "no fee schedule year found")
+    return years
+
+
+def _load_localities(root: Path, year: int, problems: Problems) -> tuple[Locality, ...]:
+    path = root / "localities" / f"{year}.yaml"
+    disp = f"knowledge/localities/{path.name}"
+    if not path.exists():
+        problems.add(disp, 1, "(file)", "(file)", f"missing: every fee year needs its localities ({year})")
+        return ()
+    doc = load_yaml(path, disp, problems)
+    if doc is None:
+        return ()
+    if not isinstance(doc, LineMap) or not isinstance(doc.get("localities"), list):
+        problems.add(disp, 1, "(file)", "localities", "the file must hold `localities:` with a list")
+        return ()
+    out = []
+    for i, entry in enumerate(doc["localities"]):
+        name = str(entry.get("name", f"entry {i + 1}")) if isinstance(entry, dict) else f"entry {i + 1}"
+        if check_fields(entry, LOCALITY_SPEC, problems, disp, name, doc.line_of("localities")):
+            out.append(Locality(mac=entry["mac"], state=entry["state"], number=entry["number"],
+                                name=entry["name"], work_gpci=float(entry["work"]), pe_gpci=float(entry["pe"]),
+                                mp_gpci=float(entry["mp"]), counties=entry.get("counties", "")))
+    return tuple(out)
+
+
+def _load_list(root: Path, filename: str, key: str, spec: dict, problems: Problems) -> list[LineMap]:
+    disp = f"knowledge/{filename}"
+    doc = load_yaml(root / filename, disp, problems)
+    if doc is None:
+        return []
+    if not isinstance(doc, LineMap) or not isinstance(doc.get(key), list):
+        problems.add(disp, 1, "(file)", key, f"the file must hold `{key}:` with a list of entries")
+        return []
+    out = []
+    seen: set[str] = set()
+    for i, entry in enumerate(doc[key]):
+        name = str(entry.get("code", f"entry {i + 1}")) if isinstance(entry, dict) else f"entry {i + 1}"
+        if not check_fields(entry, spec, problems, disp, name, doc.line_of(key)):
+            continue
+        if entry["code"] in seen:
+            problems.add(disp, entry.line_of("code"), name, "code", "defined twice")
+            continue
+        seen.add(entry["code"])
+        out.append(entry)
+    return out
+
+
+def _load_modifiers(root: Path, problems: Problems) -> dict[str, Modifier]:
+    out = {}
+    for e in _load_list(root, "modifiers.yaml", "modifiers", MODIFIER_SPEC, problems):
+        if not MODIFIER_PATTERN.match(e["code"]):
+            problems.add("knowledge/modifiers.yaml", e.line_of("code"), e["code"], "code",
+                         "a modifier is two characters, digits or capital letters")
+            continue
+        out[e["code"]] = Modifier(
+            code=e["code"], name=e["name"].strip(), summary=" ".join(e["summary"].split()),
+            use_when=" ".join(e["use_when"].split()), not_when=" ".join(e["not_when"].split()),
+            payment=" ".join(e["payment"].split()), situations=_str_list(e, "situations"),
+            see_also=_str_list(e, "see_also"))
+    return out
+
+
+def _load_globals(root: Path, problems: Problems) -> dict[str, GlobalPeriod]:
+    out = {}
+    for e in _load_list(root, "global_periods.yaml", "global_periods", GLOBAL_SPEC, problems):
+        if e["code"] not in GLOBAL_CODES:
+            problems.add("knowledge/global_periods.yaml", e.line_of("code"), e["code"], "code",
+                         f"not one of {', '.join(GLOBAL_CODES)}")
+            continue
+        out[e["code"]] = GlobalPeriod(code=e["code"], name=e["name"].strip(),
+                                      meaning=" ".join(e["meaning"].split()),
+                                      visits=" ".join(e["visits"].split()),
+                                      modifiers=_str_list(e, "modifiers"))
+    return out
+
+
+def _mapping(doc: Any, key: str, disp: str, problems: Problems) -> dict[str, str]:
+    value = doc.get(key, {}) if isinstance(doc, dict) else {}
+    if not isinstance(value, dict):
+        problems.add(disp, doc.line_of(key), "(file)", key, "must be a mapping of text: text")
+        return {}
+    out = {}
+    for k, v in value.items():
+        if not isinstance(v, str) or not str(k).strip():
+            problems.add(disp, value.line_of(k) if isinstance(value, LineMap) else 1, str(k), key,
+                         f"must map text to text, got {v!r}")
+            continue
+        out[str(k).lower()] = v
+    return out
+
+
+def _load_lexicon(root: Path, problems: Problems) -> Lexicon:
+    disp = "knowledge/lexicon.yaml"
+    doc = load_yaml(root / "lexicon.yaml", disp, problems) or {}
+    equivalents: dict[str, str] = {}
+    groups = doc.get("equivalents", {}) if isinstance(doc, dict) else {}
+    if not isinstance(groups, dict):
+        problems.add(disp, doc.line_of("equivalents"), "(file)", "equivalents",
+                     "must map a word to the list of words that mean the same")
+        groups = {}
+    for head, words in groups.items():
+        if is_text_list(words):
+            problems.add(disp, groups.line_of(head), str(head), "equivalents", is_text_list(words) or "")
+            continue
+        for w in words:
+            if " " in w.strip():
+                problems.add(disp, groups.line_of(head), str(head), "equivalents",
+                             f"{w!r} has several words; put phrases under `rewrites`")
+                continue
+            equivalents[w.lower()] = str(head).lower()
+    stop = doc.get("stopwords", []) if isinstance(doc, dict) else []
+    if is_text_list(stop):
+        problems.add(disp, doc.line_of("stopwords"), "(file)", "stopwords", is_text_list(stop) or "")
+        stop = []
+    settings: dict[str, tuple[str, ...]] = {}
+    raw_settings = doc.get("settings", {}) if isinstance(doc, dict) else {}
+    for name in ("office", "facility"):
+        words = raw_settings.get(name) if isinstance(raw_settings, dict) else None
+        if is_text_list(words):
+            problems.add(disp, doc.line_of("settings") if isinstance(doc, LineMap) else 1, name, "settings",
+                         "must list the words that name this place of service")
+            continue
+        settings[name] = tuple(w.lower() for w in words)
+    return Lexicon(equivalents=equivalents, stopwords=frozenset(w.lower() for w in stop),
+                   rewrites=_mapping(doc, "rewrites", disp, problems), settings=settings)
+
+
+def _load_places(root: Path, problems: Problems) -> Places:
+    disp = "knowledge/places.yaml"
+    doc = load_yaml(root / "places.yaml", disp, problems) or {}
+    states = {k.upper(): v.lower() for k, v in _mapping(doc, "states", disp, problems).items()}
+    return Places(states=states, locality_aliases=_mapping(doc, "locality_aliases", disp, problems))
+
+
+def _cross_check(kb: KnowledgeBase, problems: Problems) -> None:
+    """Relations between files: every curated code is priced in every year, references resolve."""
+    for code, entry in kb.codes.items():
+        for year, fee_year in kb.years.items():
+            if (code, "") not in fee_year.rvus:
+                problems.add(f"knowledge/fees/{year}.yaml", 1, code, "rvus",
+                             f"no RVU row for {code}, which knowledge/codes defines "
+                             "(run `cptbot kb extract` to fill it from the CMS file)")
+        for rel in entry.related:
+            if rel not in kb.codes:
+                problems.add("knowledge/codes", 1, code, "related", f"{rel} is not a curated code")
+    for mod in kb.modifiers.values():
+        for other in mod.see_also:
+            if other not in kb.modifiers:
+                problems.add("knowledge/modifiers.yaml", 1, mod.code, "see_also", f"{other} is not defined")
+    for gp in kb.global_periods.values():
+        for other in gp.modifiers:
+            if other not in kb.modifiers:
+                problems.add("knowledge/global_periods.yaml", 1, gp.code, "modifiers",
+                             f"{other} is not defined in modifiers.yaml")
+    missing = [g for g in GLOBAL_CODES if g not in kb.global_periods]
+    if missing and kb.global_periods:
+        problems.add("knowledge/global_periods.yaml", 1, "(file)", "global_periods",
+                     f"no entry for {', '.join(missing)}")
+
+
+def load_knowledge(root: Path | None = None) -> KnowledgeBase:
+    """Read and check the whole knowledge base; raise KnowledgeError listing every problem."""
+    root = root or shipped_dir("knowledge")
+    problems = Problems()
+    if not root.is_dir():
+        problems.add(str(root), 1, "(folder)", "(folder)", "knowledge folder not found")
+        raise KnowledgeError(problems)
+    kb = KnowledgeBase(
+        codes=_load_codes(root, problems), years=_load_fee_years(root, problems),
+        modifiers=_load_modifiers(root, problems), global_periods=_load_globals(root, problems),
+        lexicon=_load_lexicon(root, problems), places=_load_places(root, problems),
+    )
+    _cross_check(kb, problems)
+    if problems:
+        raise KnowledgeError(problems)
+    return kb

@@ -1,0 +1,172 @@
+"""The things a question names outright: code numbers, modifiers, years, a setting and a place.
+
+Code and modifier patterns are read from the original text (case matters: "AS" is a modifier, "as" is
+English); settings and places are read from the normalised words so that synonyms and typos work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.knowledge import KnowledgeBase
+from bot.records import Locality
+from bot.understanding.words import Token, Words
+
+CODE_RE = re.compile(r"(?<![\w$.,])(\d{5}|\d{4}[FfTt]|[A-Va-v]\d{4})(?:-([0-9A-Za-z]{2}))?(?![\w.]\w)")
+MODIFIER_WORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b", re.I)
+MODIFIER_AFTER_WORD_RE = re.compile(r"\b(?:modifiers?|mods?)\s*[:#-]?\s*([0-9A-Za-z]{2})\b", re.I)
+MODIFIER_BEFORE_WORD_RE = re.compile(r"\b([0-9A-Za-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
+DASH_MODIFIER_RE = re.compile(r"(?<![\w-])-([0-9]{2}|[A-Z]{2})\b")
+BARE_TOKEN_RE = re.compile(r"\b([0-9A-Za-z]{2})\b")
+YEAR_RE = re.compile(r"\b(?:cy\s?)?((?:19|20)\d\d)\b", re.I)
+ZIP_RE = re.compile(r"\bzip(?:\s*code)?\s*[:#]?\s*(\d{5})\b", re.I)
+ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an", "be", "by", "do", "go", "he",
+                      "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga"}
+
+
+@dataclass
+class Entities:
+    codes: list[str] = field(default_factory=list)  # in the order written, unique
+    code_modifiers: dict[str, str] = field(default_factory=dict)  # "57461-53" -> {"57461": "53"}
+    modifiers: list[str] = field(default_factory=list)  # known modifiers, in order
+    unknown_modifiers: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    setting: str | None = None
+    localities: list[Locality] = field(default_factory=list)
+    state: str | None = None  # a state named without a single locality
+    zip_code: str | None = None
+    positions: set[int] = field(default_factory=set)  # token positions explained by these entities
+
+
+def find_codes(text: str) -> tuple[list[str], dict[str, str]]:
+    codes: list[str] = []
+    mods: dict[str, str] = {}
+    for m in CODE_RE.finditer(text):
+        code = m.group(1).upper()
+        if code not in codes:
+            codes.append(code)
+        if m.group(2):
+            mods[code] = m.group(2).upper()
+    return codes, mods
+
+
+def find_modifiers(text: str, known: set[str], code_mods: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Modifiers named in the text: after/before the word "modifier", as "-59", or appended to a code."""
+    found: list[str] = []
+    unknown: list[str] = []
+
+    def add(raw: str, strict: bool) -> None:
+        mod = raw.upper()
+        if mod in known:
+            if mod not in found:
+                found.append(mod)
+        elif not strict and mod not in unknown and not raw.isalpha():
+            unknown.append(mod)
+
+    for mod in code_mods.values():
+        add(mod, strict=False)
+    for m in MODIFIER_AFTER_WORD_RE.finditer(text):
+        if m.group(1).lower() not in ENGLISH_TWO_LETTER or m.group(1).isupper():
+            add(m.group(1), strict=False)
+    for m in MODIFIER_BEFORE_WORD_RE.finditer(text):
+        if m.group(1).lower() not in ENGLISH_TWO_LETTER or m.group(1).isupper():
+            add(m.group(1), strict=True)
+    for m in DASH_MODIFIER_RE.finditer(text):
+        add(m.group(1), strict=True)
+    talks_modifiers = bool(MODIFIER_WORD_RE.search(text))
+    for m in BARE_TOKEN_RE.finditer(text):
+        raw = m.group(1)
+        if raw.upper() not in known:
+            continue
+        if raw.isupper() and not raw.isdigit() and raw not in ("OR", "IN", "ME", "HI", "OK", "PA", "MD"):
+            add(raw, strict=True)  # XU, AS, TC written in capitals
+        elif talks_modifiers and (raw.isdigit() or raw.lower() not in ENGLISH_TWO_LETTER):
+            add(raw, strict=True)
+    return found, unknown
+
+
+def find_years(text: str) -> list[int]:
+    years: list[int] = []
+    for m in YEAR_RE.finditer(text):
+        y = int(m.group(1))
+        if y not in years:
+            years.append(y)
+    return years
+
+
+def _phrases_in(stems: list[str], phrase: tuple[str, ...]) -> list[range]:
+    n = len(phrase)
+    return [range(i, i + n) for i in range(len(stems) - n + 1) if tuple(stems[i:i + n]) == phrase]
+
+
+class PlaceFinder:
+    """Settings (office / facility) and Medicare localities named in a question."""
+
+    def __init__(self, kb: KnowledgeBase, words: Words):
+        self.words = words
+        self.settings = [(words.stems(p), name) for name, phrases in kb.lexicon.settings.items()
+                         for p in phrases]
+        self.settings.sort(key=lambda p: -len(p[0]))
+        newest = kb.years[kb.newest_year].localities if kb.years else ()
+        by_name = {loc.name.upper(): loc for loc in newest}
+        self.by_key = {loc.key: loc for loc in newest}
+        self.places: list[tuple[tuple[str, ...], str]] = []  # phrase stems -> locality key or "STATE:XX"
+        self.vocabulary: set[str] = set()
+        named: list[tuple[str, str]] = [(part, loc.key) for loc in newest for part in _name_parts(loc.name)]
+        for alias, target in kb.places.locality_aliases.items():
+            loc = by_name.get(target.upper())
+            if loc is not None:
+                named.append((alias, loc.key))
+        named += [(name, f"STATE:{abbr}") for abbr, name in kb.places.states.items()]
+        for phrase, key in named:
+            self.places.append((words.stems(phrase), key))
+            self.vocabulary.update(words.surface(phrase))
+        for phrases in kb.lexicon.settings.values():
+            for phrase in phrases:
+                self.vocabulary.update(words.surface(phrase))
+        self.places = [(p, k) for p, k in self.places if p]
+        self.places.sort(key=lambda p: -len(p[0]))
+        self.by_state: dict[str, list[Locality]] = {}
+        for loc in newest:
+            self.by_state.setdefault(loc.state, []).append(loc)
+
+    def find(self, tokens: list[Token], raw: str, ent: Entities) -> None:
+        stems = [t.stem for t in tokens]
+        taken: set[int] = set()
+        for phrase, name in self.settings:
+            for r in _phrases_in(stems, phrase):
+                if not taken & set(r):
+                    ent.setting = ent.setting or name
+                    taken.update(r)
+        for phrase, key in self.places:
+            for r in _phrases_in(stems, phrase):
+                if taken & set(r):
+                    continue
+                taken.update(r)
+                if key.startswith("STATE:"):
+                    self._add_state(key[6:], ent)
+                elif self.by_key[key] not in ent.localities:
+                    ent.localities.append(self.by_key[key])
+        for abbr in re.findall(r"\b([A-Z]{2})\b", raw):
+            if abbr in self.by_state and re.search(rf"\b(?:in|for)\s+{abbr}\b", raw):
+                self._add_state(abbr, ent)
+        ent.positions |= taken
+
+    def _add_state(self, abbr: str, ent: Entities) -> None:
+        locs = self.by_state.get(abbr, [])
+        if len(locs) == 1:
+            if locs[0] not in ent.localities:
+                ent.localities.append(locs[0])
+        elif locs and ent.state is None and not any(loc.state == abbr for loc in ent.localities):
+            ent.state = abbr
+
+
+def _name_parts(name: str) -> list[str]:
+    """Searchable parts of a CMS locality name: "LOS ANGELES-LONG BEACH-ANAHEIM (LOS ANGELES/ORANGE CNTY)"."""
+    clean = re.sub(r"[*]+", "", name).strip()
+    parts = [re.sub(r"\(.*?\)", "", clean).strip()]
+    if "(" not in clean:
+        parts += [p.strip() for p in re.split(r"[-/]", clean) if len(p.strip()) > 3]
+    generic = {"REST OF STATE", "STATEWIDE", "REST OF", "METROPOLITAN"}
+    return [p.lower() for p in dict.fromkeys(parts) if p and p.upper() not in generic]

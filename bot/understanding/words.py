@@ -1,0 +1,133 @@
+"""Turning text into comparable words: the one place where spelling, synonyms and endings are handled.
+
+Questions, code synonyms and intent keywords all pass through the same `Words`, so "hysteroscopic",
+"Hysteroscopy" and the typo "hysterscopy" all become the same stem on both sides.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import Lexicon
+
+MAX_CHARS = 2000
+_SLACK_LINK = re.compile(r"<(?:[^<>|]*\|)?([^<>]*)>")
+_SLACK_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_SLACK_SPECIAL = re.compile(r"<!(?:channel|here|everyone)[^>]*>")
+_TOKEN = re.compile(r"[a-z0-9]+(?:[&/][a-z0-9]+)*")
+_SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    text: str
+    truncated: bool
+
+
+def clean(raw: str) -> Cleaned:
+    """Make any input safe to read: Slack markup undone, control characters dropped, length capped.
+
+    Slack escapes `&`, `<`, `>` and wraps mentions and links in angle brackets; those are undone here so the
+    engine sees what the person typed. Only the first MAX_CHARS characters are read.
+    """
+    text = raw if isinstance(raw, str) else str(raw)
+    truncated = len(text) > MAX_CHARS
+    text = text[:MAX_CHARS]
+    text = _SLACK_USER.sub(" ", text)
+    text = _SLACK_SPECIAL.sub(" ", text)
+    text = _SLACK_LINK.sub(r"\1", text)
+    text = html.unescape(text) if "&" in text else text
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch if unicodedata.category(ch)[0] not in "CZ" or ch == " " else " " for ch in text)
+    text = text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
+    return Cleaned(text=" ".join(text.split()), truncated=truncated)
+
+
+def stem(word: str) -> str:
+    """A deliberately small stemmer: strip common English endings from long alphabetic words."""
+    if len(word) <= 4 or not word.isalpha():
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+@dataclass(frozen=True)
+class Token:
+    surface: str  # as typed (lower-cased, after rewrites)
+    word: str  # after spelling correction
+    stem: str  # after equivalents and stemming: what is compared
+    stop: bool
+
+
+class Words:
+    """Tokeniser, spelling corrector and stemmer configured by the lexicon."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+        rewrites = sorted(lexicon.rewrites.items(), key=lambda kv: -len(kv[0]))
+        self._rewrite_re = (re.compile("|".join(rf"(?<![a-z0-9]){re.escape(k)}(?![a-z0-9])" for k, _ in rewrites))
+                            if rewrites else None)
+        self._rewrites = dict(rewrites)
+        self._vocabulary: list[str] = []
+        self._known: set[str] = set()
+        self._stem_cache: dict[str, str] = {}
+
+    def learn(self, words: set[str]) -> None:
+        """Words the spelling corrector may correct towards (every word of every synonym and keyword)."""
+        self._known |= words
+        self._vocabulary = sorted(w for w in self._known if len(w) >= 4 and w.isalpha())
+
+    def surface(self, text: str) -> list[str]:
+        text = text.lower()
+        if self._rewrite_re is not None:
+            text = self._rewrite_re.sub(lambda m: " " + self._rewrites[m.group(0)] + " ", text)
+        out = []
+        for tok in _TOKEN.findall(text):
+            if ("/" in tok or "&" in tok) and any(len(p) > 2 for p in re.split(r"[/&]", tok)):
+                out.extend(re.split(r"[/&]", tok))
+            else:
+                out.append(tok)
+        return out
+
+    def stem_of(self, word: str) -> str:
+        cached = self._stem_cache.get(word)
+        if cached is None:
+            base = self.lexicon.equivalents.get(word, word)
+            cached = stem(base)
+            if len(self._stem_cache) < 200_000:
+                self._stem_cache[word] = cached
+        return cached
+
+    def correct(self, word: str) -> str:
+        """The known word a likely typo stands for, or the word itself.
+
+        Only words of five letters or more that the knowledge base does not know are corrected, and only
+        to a word at most about one edit away, so ordinary English is left alone.
+        """
+        if (len(word) < 5 or not word.isalpha() or word in self._known or word in self.lexicon.stopwords
+                or not self._vocabulary):
+            return word
+        cutoff = 88 if len(word) <= 6 else 85
+        best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return best[0] if best else word
+
+    def tokens(self, text: str, correct: bool = True) -> list[Token]:
+        out = []
+        for s in self.surface(text):
+            w = self.correct(s) if correct else s
+            out.append(Token(surface=s, word=w, stem=self.stem_of(w), stop=w in self.lexicon.stopwords))
+        return out
+
+    def stems(self, text: str) -> tuple[str, ...]:
+        """Stems of a phrase from the knowledge base (no spelling correction: it is the reference)."""
+        return tuple(t.stem for t in self.tokens(text, correct=False))
+
+    def content_stems(self, text: str) -> tuple[str, ...]:
+        return tuple(t.stem for t in self.tokens(text, correct=False) if not t.stop)
