@@ -142,9 +142,8 @@ class Engine:
                                      year=None)
 
         codes: list[str] = list(known_codes)
-        candidates: list[Candidate] = []
         if not codes and not unknown_codes:
-            codes, candidates, ambiguous = self._codes_by_words(r)
+            codes, _, ambiguous = self._codes_by_words(r)
             if ambiguous:
                 return self._clarify(r, ambiguous, fy)
         codes = [c for c in codes if (c, "") in fy.rvus]

@@ -155,9 +155,11 @@ def compare(kb: KnowledgeBase, codes: list[str], fy: FeeYear, settings: tuple[Se
         rvu = fy.rvus[(code, "")]
         entry = kb.codes.get(code)
         facts = [Fact("Work RVU", rvu_str(rvu.work)),
-                 Fact("Total RVU office / facility", f"{rvu_str(rvu.total_nonfacility)} / {rvu_str(rvu.total_facility)}"),
+                 Fact("Total RVU office / facility",
+                      f"{rvu_str(rvu.total_nonfacility)} / {rvu_str(rvu.total_facility)}"),
                  Fact("Global", rvu.global_days)]
-        facts += [Fact(f"National, {SETTING_LABELS[s].lower()}", money(amount(rvu, fy.release, s))) for s in settings]
+        facts += [Fact(f"National, {SETTING_LABELS[s].lower()}", money(amount(rvu, fy.release, s)))
+                  for s in settings]
         sections.append(Section(code_title(entry, code, rvu), facts))
     top = max(codes, key=lambda c: fy.rvus[(c, "")].work)
     headline = (f"Side by side in CY{fy.year}: " + "; ".join(
