@@ -60,6 +60,9 @@ class Answer:
     choices: list[Choice] = field(default_factory=list)
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    # What the person asked to remember ({"locality": "13202-01"}, {"setting": "office"}, {"clear": "all"}).
+    # The engine never stores anything itself: the caller (bot.ask) saves it for the person asking.
+    remember: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -102,6 +102,20 @@ def cmd_kb_extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure the engine: answers per second, p50/p99 latency, whole-process time, peak memory.
+
+    Questions come from the given YAML files (the eval format: a list of `q:` cases), by default the
+    shared eval set and the development set when they are present.
+    """
+    from bot.bench import run
+
+    files = [Path(f) for f in args.questions] or [p for p in (
+        Path("../shared/eval/questions.yaml"), Path("tests/data/dev_questions.yaml")) if p.is_file()]
+    print(run(files, args.rounds, args.process_runs))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cptbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--gpci", required=True, help="the same year's CMS GPCI*.csv file")
     extract.add_argument("--qp-cf", type=float, help="the qualifying APM participant conversion factor")
     extract.add_argument("--knowledge", help="knowledge folder to write into (default: the shipped one)")
+    bench = add("bench", cmd_bench)
+    bench.add_argument("questions", nargs="*", help="question files (YAML list of {q: ...})")
+    bench.add_argument("--rounds", type=int, default=50, help="times each question is asked (default 50)")
+    bench.add_argument("--process-runs", type=int, default=10, help="whole `cptbot ask` runs to time")
     return parser
 
 

@@ -134,6 +134,8 @@ class Engine:
         known_codes = [c for c in ent.codes if (c, "") in fy.rvus or c in kb.codes]
         unknown_codes = [c for c in ent.codes if c not in known_codes]
 
+        if r.has("set_preference") and not known_codes:
+            return self._remember(r)
         if r.has("conversion_factor") and not known_codes:
             return replies.conversion_factor(kb, sorted(years_known or [kb.newest_year], reverse=True))
         if years_unknown and not years_known:
@@ -298,6 +300,33 @@ class Engine:
         phrase = " ".join(t.surface for i, t in enumerate(r.tokens)
                           if not t.stop and not any(i in m.positions for m in r.intents)) or r.text
         return replies.clarify(self.kb, [c.code for c in ambiguous], fy, phrase, ASK_PREFIX[intent])
+
+    def _remember(self, r: Reading) -> Answer:
+        """Save a default locality or setting: the engine says what to remember, the caller stores it."""
+        ent = r.entities
+        if re.search(r"\b(clear|reset|forget)\b", r.text, re.I):
+            return Answer(status="answered", intent="set_preference", remember={"clear": "all"},
+                          headline="Done: I forgot your saved locality and setting. Answers are national, "
+                                   "in both settings, until you set them again.")
+        remember: dict[str, str] = {}
+        said = []
+        if ent.localities:
+            loc = ent.localities[0]
+            remember["locality"] = loc.key
+            said.append(f"locality {loc.display}")
+        if ent.setting:
+            remember["setting"] = ent.setting
+            said.append("setting " + ("office (non-facility)" if ent.setting == "office" else
+                                      "facility (hospital/ASC)"))
+        if not remember:
+            hint = (f"{ent.state} has several localities: " + ", ".join(
+                loc.name.rstrip("*").title() for loc in self.places.by_state.get(ent.state, []))
+                + ". Name one." if ent.state else "Name a locality (e.g. `set locality manhattan`, a state, "
+                "or a ZIP code) or a setting (`set my setting to facility`).")
+            return replies.not_found(f"I couldn't tell what to save. {hint}", intent="set_preference")
+        return Answer(status="answered", intent="set_preference", remember=remember,
+                      headline=f"Saved your default {' and '.join(said)}. Payment answers use it until you "
+                               "change it (`clear my settings` to forget).")
 
     def _help(self) -> Answer:
         examples = [i.examples[0] for i in self.intents if i.examples and i.name not in ("out_of_scope", "help")]

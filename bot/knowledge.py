@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -118,10 +117,10 @@ def shipped_dir(name: str) -> Path:
     override = os.environ.get(f"CPTBOT_{name.upper()}_DIR")
     if override:
         return Path(override)
-    checkout = Path(__file__).resolve().parent.parent / name
-    if checkout.is_dir():
-        return checkout
-    return Path(str(resources.files("bot._shipped") / name))
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / name).is_dir():
+        return checkout / name
+    return Path(__file__).resolve().parent / "_shipped" / name
 
 
 def _str_list(entry: LineMap, key: str) -> tuple[str, ...]:

@@ -40,6 +40,9 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> LineMap:
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, int | float | bool):
             key = str(key_node.value)  # "57461:" and "2026:" stay strings, as written
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (first on line {out.key_lines[key]})", key_node.start_mark)
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = key_node.start_mark.line + 1
     return out

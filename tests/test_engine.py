@@ -1,0 +1,213 @@
+"""The engine, question in and Answer out: one test group per intent and per status."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import STATUSES
+from bot.engine import AskContext
+
+
+def ask(engine, q, **ctx):
+    return engine.answer(q, AskContext(**ctx))
+
+
+def cites_source(answer, year=2026):
+    release = {2026: "RVU26C", 2025: "RVU25D"}[year]
+    cf = {2026: "33.4009", 2025: "32.3465"}[year]
+    return f"CY{year}" in answer.text and release in answer.text and cf in answer.text
+
+
+# --- finding codes --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("57520", "57520"),
+    ("/cpt 57461", "57461"),
+    ("LEEP", "57461"),
+    ("cold knife cone", "57520"),
+    ("CKC rvu", "57520"),
+    ("conizaton of the cervix", "57520"),         # typo
+    ("endometrial biopsy", "58100"),
+    ("EMB wrvu", "58100"),
+    ("D&C", "58120"),
+    ("d and c rvu", "58120"),
+    ("hysteroscopic myomectomy", "58561"),
+    ("novasure", "58563"),
+    ("laparoscopic radiofrequency ablation of liver tumor", "47370"),
+    ("new patient level 4 office visit", "99204"),
+    ("established patient level 5", "99215"),
+])
+def test_finds_the_code_by_number_name_synonym_or_typo(engine, question, code):
+    answer = ask(engine, question)
+    assert answer.status == "answered", answer.text
+    assert answer.codes[0] == code
+
+
+def test_an_ambiguous_word_asks_back_with_choices(engine):
+    answer = ask(engine, "cryo")
+    assert answer.status == "clarify"
+    assert {"57511", "47383"} <= set(answer.codes)
+    assert len(answer.choices) <= 5
+    assert [c.code for c in answer.choices] == answer.codes
+    # pressing a choice asks a question that answers for exactly that code
+    for choice in answer.choices:
+        follow = ask(engine, choice.question)
+        assert follow.status == "answered" and follow.codes[0] == choice.code
+
+
+def test_clarify_keeps_what_was_asked(engine):
+    answer = ask(engine, "wrvu for cryo")
+    assert answer.status == "clarify"
+    follow = ask(engine, answer.choices[0].question)
+    assert follow.intent == "rvu"
+
+
+# --- intents --------------------------------------------------------------------------------------
+
+def test_rvu_answer_shows_every_rvu_and_cites_its_source(engine, kb):
+    answer = ask(engine, "what's the wRVU for LEEP")
+    rvu = kb.rvu("57461", 2026)
+    assert (answer.status, answer.intent, answer.year) == ("answered", "rvu", 2026)
+    assert answer.headline.startswith(f"57461 has {rvu.work:.2f} work RVUs")
+    for value in (rvu.work, rvu.pe_nonfacility, rvu.pe_facility, rvu.mp, rvu.total_nonfacility, rvu.total_facility):
+        assert f"{value:.2f}" in answer.text
+    assert cites_source(answer)
+
+
+def test_global_period_explains_visits(engine):
+    answer = ask(engine, "global period for 57520")
+    assert answer.intent == "global"
+    assert "090" in answer.headline
+    assert "57" in answer.text and "24" in answer.text
+
+
+def test_payment_both_settings_by_default_one_when_named(engine):
+    both = ask(engine, "medicare payment for 58558")
+    assert "$1,269.90" in both.headline and "$204.41" in both.headline
+    office = ask(engine, "how much does medicare pay for LEEP in the office")
+    assert "$349.37 in the office" in office.headline and "facility" not in office.headline
+    facility = ask(engine, "what does medicare pay for 57461 at the hospital")
+    assert "$161.66 in a facility" in facility.headline
+
+
+def test_payment_by_locality_name_and_state(engine):
+    answer = ask(engine, "what does medicare pay for 99213 in manhattan")
+    assert "$107.63" in answer.headline and "Manhattan" in answer.headline
+    state = ask(engine, "payment for 99213 in new york")
+    assert "Manhattan" in state.text and "Queens" in state.text  # a state with several localities lists them
+
+
+def test_saved_locality_and_setting_apply(engine):
+    answer = ask(engine, "payment for 99213", locality="13202-01", setting="office")
+    assert "$107.63 in the office" in answer.headline
+
+
+def test_not_priced_setting_says_so(engine, kb):
+    na = [c for c in kb.codes if kb.rvu(c, 2026).nonfacility_na]
+    if not na:
+        pytest.skip("no curated code is NA in the office")
+    answer = ask(engine, f"office payment for {na[0]}")
+    assert "not priced" in answer.headline
+
+
+def test_conversion_factor_per_year(engine):
+    now = ask(engine, "2026 conversion factor")
+    assert now.status == "answered" and "$33.4009" in now.headline and "$33.5675" in now.headline
+    before = ask(engine, "what was the conversion factor in 2025")
+    assert "$32.3465" in before.headline and before.year == 2025
+
+
+def test_modifier_meaning(engine):
+    answer = ask(engine, "modifier 53")
+    assert answer.modifiers == ["53"] and "discontinued" in answer.text.lower()
+    both = ask(engine, "modifier 59 vs XU")
+    assert both.modifiers[:2] == ["59", "XU"]
+
+
+@pytest.mark.parametrize(("question", "modifier"), [
+    ("which modifier for reduced services", "52"),
+    ("what modifier do I use when a procedure is stopped partway", "53"),
+    ("modifier for a bilateral procedure", "50"),
+    ("what modifier for a PA assisting at surgery", "AS"),
+    ("which modifier when the patient goes back to the OR for a complication", "78"),
+    ("modifier for a staged procedure during the global", "58"),
+])
+def test_which_modifier_fits_a_situation(engine, question, modifier):
+    answer = ask(engine, question)
+    assert answer.status == "answered"
+    assert answer.modifiers[0] == modifier, answer.text
+
+
+def test_visit_same_day_and_after_a_procedure(engine):
+    same = ask(engine, "can I bill an E/M on the same day as a LEEP")
+    assert same.codes == ["57461"] and same.modifiers == ["25"]
+    major = ask(engine, "office visit same day as 57520")
+    assert major.modifiers[0] == "57"
+    later = ask(engine, "patient seen 2 weeks after 57520 for an unrelated problem, can I bill the visit")
+    assert later.modifiers[0] == "24"
+
+
+def test_compare_codes_by_name(engine):
+    answer = ask(engine, "compare LEEP and cold knife cone")
+    assert answer.intent == "compare" and answer.codes == ["57461", "57520"]
+    assert "3.34" in answer.text and "4.01" in answer.text
+
+
+def test_several_procedures_on_one_day(engine):
+    answer = ask(engine, "calc 58558 57461")
+    assert answer.intent == "multiple_procedures" and answer.codes == ["58558", "57461"]
+    assert "$1,444.59" in answer.headline and "$285.24" in answer.headline
+
+
+def test_earlier_year_and_change(engine):
+    old = ask(engine, "2025 wrvu for 57461")
+    assert old.year == 2025 and "3.43" in old.headline and cites_source(old, 2025)
+    change = ask(engine, "how did 57461 change from 2025 to 2026")
+    assert change.intent == "change" and "3.43" in change.headline and "3.34" in change.headline
+
+
+def test_a_year_we_do_not_have(engine):
+    answer = ask(engine, "2019 wrvu for 57461")
+    assert answer.status == "not_found" and "2025" in answer.headline and "2026" in answer.headline
+
+
+# --- statuses -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("question", "status"), [
+    ("99999", "not_found"),
+    ("wrvu for 27447", "not_found"),
+    ("modifier 99", "not_found"),
+    ("rvu for a heart transplant", "not_found"),
+    ("what's the weather in Boston", "out_of_scope"),
+    ("icd10 code for cervical dysplasia", "out_of_scope"),
+    ("tell me a joke", "out_of_scope"),
+    ("help", "help"),
+    ("hi", "help"),
+    ("", "help"),
+])
+def test_status(engine, question, status):
+    answer = ask(engine, question)
+    assert answer.status == status, answer.text
+    assert answer.status in STATUSES
+    if status != "answered":
+        assert answer.codes == []
+
+
+@pytest.mark.parametrize("question", [
+    "\x00\x01\x02", "🩺💉🤷", "ما هو 57461", "\u202e57461\u202c", "   ", "\t\n", "x" * 100_000,
+    "<@U123> <!channel> &amp;&lt;&gt;", "57461" * 1000, "modifier", "compare", "calc", "-", "$$$", "0000F",
+])
+def test_odd_input_gets_a_normal_answer(engine, question):
+    answer = ask(engine, question)
+    assert answer.status in STATUSES
+    assert answer.text
+
+
+def test_long_input_is_cut_and_says_so(engine):
+    answer = ask(engine, "wrvu for LEEP " + "x " * 5000)
+    assert "first 2,000 characters" in answer.text
+    assert answer.codes == ["57461"]
+
+
+def test_slack_escaping_is_undone_before_matching(engine):
+    assert ask(engine, "<@U0LAN0Z89> wrvu for D&amp;C").codes == ["58120"]
