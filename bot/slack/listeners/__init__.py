@@ -1,0 +1,1 @@
+"""Slack listeners grouped by kind; each module exposes register(app)."""
