@@ -1,35 +1,43 @@
-"""`cptbot bench`: how fast the engine answers, measured, never asserted in tests.
+"""`cptbot bench`: how fast and how right the engine is, measured, never asserted in tests.
 
-It answers a set of real questions many times in one process (answers per second, p50/p99 latency per
-question), then times whole `cptbot ask` processes (start-up included) and reports peak memory.
+One run reports, for the shipped knowledge base and then with the full CMS release imported:
+answers per second and p50/p99 latency per question in one process, the whole-process time of
+`cptbot ask` for one question (start-up included) and its peak memory, and accuracy on a question set
+in the eval format. With the release imported it also answers the same questions with a naive baseline,
+rapidfuzz's `process.extract` of each question over every CMS descriptor, so the two can be compared on
+speed and on whether they name the right code.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
 import resource
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import yaml
 
 from bot.engine import Engine
 
-DEFAULT_QUESTIONS = ("what's the wRVU for LEEP", "/cpt 57520", "cone biopsy", "cryo", "hysterscopy rvu",
-                     "medicare payment for 58558 in manhattan", "modifier 59 vs XU", "calc 58558 57461",
-                     "how did 57461 change from 2025 to 2026", "what's the weather in Boston")
+ASK_QUESTION = "what's the wRVU for LEEP"
 
 
-def load_questions(paths: Iterable[Path]) -> list[str]:
-    questions: list[str] = []
+def load_cases(paths: Iterable[Path]) -> list[dict]:
+    cases: list[dict] = []
     for path in paths:
-        cases = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        questions += [str(c["q"]) for c in cases if isinstance(c, dict) and "q" in c]
-    return questions or list(DEFAULT_QUESTIONS)
+        cases += [c for c in yaml.safe_load(path.read_text(encoding="utf-8")) or []
+                  if isinstance(c, dict) and "q" in c]
+    return cases
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -38,15 +46,16 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[k]
 
 
-def time_engine(engine: Engine, questions: list[str], rounds: int) -> dict[str, float]:
-    for q in questions:  # warm caches once, as a running bot would be
-        engine.answer(q)
+def time_answers(answer: Callable[[str], Any], questions: list[str], rounds: int) -> dict[str, float]:
+    """Answer every question `rounds` times after one warm-up pass, as a running bot would."""
+    for q in questions:
+        answer(q)
     latencies: list[float] = []
     start = time.perf_counter()
     for _ in range(rounds):
         for q in questions:
             t0 = time.perf_counter()
-            engine.answer(q)
+            answer(q)
             latencies.append(time.perf_counter() - t0)
     wall = time.perf_counter() - start
     return {"answers": len(latencies), "per_second": len(latencies) / wall,
@@ -54,32 +63,130 @@ def time_engine(engine: Engine, questions: list[str], rounds: int) -> dict[str, 
             "max_ms": max(latencies) * 1000}
 
 
-def time_process(question: str, runs: int) -> dict[str, float]:
-    """Whole-process time of `cptbot ask QUESTION`, start-up and imports included."""
+def time_process(question: str, runs: int, env: dict[str, str]) -> dict[str, float]:
+    """Whole-process time and peak memory of `cptbot ask QUESTION`, start-up and imports included."""
     exe = shutil.which("cptbot")
     cmd = [exe, "ask", question] if exe else [sys.executable, "-m", "bot.cli", "ask", question]
     times = []
+    peak_kb = 0
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         t0 = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=True)
+        subprocess.run(cmd, capture_output=True, check=True, env=env)
         times.append(time.perf_counter() - t0)
-    return {"median_s": statistics.median(times), "max_s": max(times), "runs": runs}
+        peak_kb = max(peak_kb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    return {"median_s": statistics.median(times), "max_s": max(times), "runs": runs, "peak_mb": peak_kb / 1024}
 
 
-def run(question_files: list[Path], rounds: int, process_runs: int) -> str:
-    t0 = time.perf_counter()
-    engine = Engine.load()
-    load_s = time.perf_counter() - t0
-    questions = load_questions(question_files)
-    e = time_engine(engine, questions, rounds)
-    p = time_process("what's the wRVU for LEEP", process_runs)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return "\n".join([
-        f"engine load: {load_s * 1000:.0f} ms ({len(engine.kb.codes)} codes described, "
-        f"{sum(len(y.rvus) for y in engine.kb.years.values())} RVU rows)",
-        f"questions: {len(questions)} distinct x {rounds} rounds = {e['answers']:.0f} answers",
-        f"answers per second (one process): {e['per_second']:,.0f}",
-        f"latency per question: p50 {e['p50_ms']:.3f} ms, p99 {e['p99_ms']:.3f} ms, max {e['max_ms']:.3f} ms",
-        f"`cptbot ask` whole process: median {p['median_s']:.3f} s, max {p['max_s']:.3f} s ({p['runs']} runs)",
-        f"peak memory of this process: {peak_mb:.0f} MB",
-    ])
+def load_judge(eval_script: Path | None) -> Callable[[dict, dict], list[str]] | None:
+    """The eval script's own `judge`, so accuracy here means exactly what the eval means."""
+    if eval_script is None or not eval_script.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("cptbot_eval", eval_script)
+    if spec is None or spec.loader is None:
+        return None
+    module: ModuleType = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, "judge", None)
+
+
+def names_right_code(case: dict, codes: list[str]) -> bool:
+    """Whether an answer names the code(s) the case wants (the part a baseline can be judged on)."""
+    if case.get("no_codes"):
+        return not codes
+    if "primary" in case:
+        return bool(codes) and codes[0] == str(case["primary"])
+    if case.get("codes"):
+        return all(str(c) in codes for c in case["codes"])
+    return True
+
+
+class Baseline:
+    """The naive alternative: the CMS descriptor most similar to the whole question wins."""
+
+    def __init__(self, engine: Engine):
+        from rapidfuzz import fuzz, process, utils
+
+        fy = engine.kb.years[engine.kb.newest_year]
+        self._keys = [code for (code, mod) in fy.rvus if not mod]
+        self._choices = [fy.rvus[(code, "")].description for code in self._keys]
+        self._extract, self._scorer, self._processor = process.extract, fuzz.WRatio, utils.default_process
+
+    def codes(self, question: str) -> list[str]:
+        hits = self._extract(question, self._choices, scorer=self._scorer, processor=self._processor, limit=5)
+        return [self._keys[i] for _, _, i in hits]
+
+
+def _engine_section(title: str, engine: Engine, load_ms: float, cases: list[dict], rounds: int,
+                    judge: Callable | None, proc: dict[str, float]) -> tuple[list[str], dict[str, float]]:
+    questions = [str(c["q"]) for c in cases]
+    timing = time_answers(engine.answer, questions, rounds)
+    lines = [f"== {title} ==",
+             f"engine load: {load_ms:.0f} ms ({len(engine.index.codes())} nameable codes, "
+             f"{sum(len(y.rvus) for y in engine.kb.years.values())} RVU rows)",
+             f"questions: {len(questions)} x {rounds} rounds = {timing['answers']:.0f} answers",
+             f"answers per second (one process): {timing['per_second']:,.0f}",
+             f"latency per question: p50 {timing['p50_ms']:.3f} ms, p99 {timing['p99_ms']:.3f} ms, "
+             f"max {timing['max_ms']:.3f} ms",
+             f"`cptbot ask` whole process: median {proc['median_s']:.3f} s, max {proc['max_s']:.3f} s "
+             f"({proc['runs']:.0f} runs); peak memory {proc['peak_mb']:.0f} MB"]
+    answers = [engine.answer(q) for q in questions]
+    right_code = sum(names_right_code(c, a.codes) for c, a in zip(cases, answers, strict=True))
+    lines.append(f"names the right code: {right_code}/{len(cases)} ({100 * right_code / max(len(cases), 1):.1f}%)")
+    if judge is not None:
+        ok = sum(not judge(c, json.loads(json.dumps(a.to_json()))) for c, a in zip(cases, answers, strict=True))
+        share = 100 * ok / max(len(cases), 1)
+        lines.append(f"eval accuracy (every rule of the eval): {ok}/{len(cases)} ({share:.1f}%)")
+    return lines, timing
+
+
+def run(question_files: list[Path], rounds: int, process_runs: int, cms_paths: list[Path],
+        eval_script: Path | None) -> str:
+    """Measure the shipped knowledge base, then the full release (imported into a scratch data dir
+    unless the data directory already has one), and the baseline on the same questions."""
+    from bot.store import default_data_dir, import_paths, load_store
+
+    all_cases = load_cases(question_files)
+    judge = load_judge(eval_script)
+    out: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="cptbot-bench-") as scratch:
+        empty = Path(scratch) / "empty"
+        t0 = time.perf_counter()
+        shipped = Engine.load(data_dir=empty)
+        load_ms = (time.perf_counter() - t0) * 1000
+        shipped_cases = [c for c in all_cases if c.get("needs") != "cms_import"]
+        env = {**os.environ, "CPTBOT_DATA_DIR": str(empty)}
+        lines, _ = _engine_section("shipped knowledge base (no import)", shipped, load_ms, shipped_cases, rounds,
+                                   judge, time_process(ASK_QUESTION, process_runs, env))
+        out += lines
+
+        data_dir = default_data_dir()
+        if load_store(data_dir) is None:
+            if not cms_paths:
+                out.append("\n(no imported release and no CMS files given: full-schedule figures skipped)")
+                return "\n".join(out)
+            data_dir = Path(scratch) / "data"
+            t0 = time.perf_counter()
+            import_paths(cms_paths, data_dir)
+            out.append(f"\nimported {len(cms_paths)} CMS files in {time.perf_counter() - t0:.2f} s")
+        env = {**os.environ, "CPTBOT_DATA_DIR": str(data_dir)}
+        subprocess.run([sys.executable, "-m", "bot.cli", "ask", "warm"], capture_output=True, env=env)  # cache
+        t0 = time.perf_counter()
+        full = Engine.load(data_dir=data_dir)
+        load_ms = (time.perf_counter() - t0) * 1000
+        lines, engine_timing = _engine_section("full fee schedule imported", full, load_ms, all_cases, rounds,
+                                               judge, time_process(ASK_QUESTION, process_runs, env))
+        out += ["", *lines]
+
+        baseline = Baseline(full)
+        questions = [str(c["q"]) for c in all_cases]
+        base_timing = time_answers(baseline.codes, questions, max(1, rounds // 25))
+        base_right = sum(names_right_code(c, baseline.codes(str(c["q"]))) for c in all_cases)
+        out += ["", "== naive baseline: rapidfuzz process.extract over every CMS descriptor ==",
+                f"answers per second: {base_timing['per_second']:,.0f}",
+                f"latency per question: p50 {base_timing['p50_ms']:.3f} ms, p99 {base_timing['p99_ms']:.3f} ms",
+                f"names the right code: {base_right}/{len(all_cases)} "
+                f"({100 * base_right / max(len(all_cases), 1):.1f}%)",
+                f"engine vs baseline: {engine_timing['per_second'] / base_timing['per_second']:.0f}x the answers "
+                "per second"]
+    return "\n".join(out)

@@ -102,17 +102,92 @@ def cmd_kb_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    """Measure the engine: answers per second, p50/p99 latency, whole-process time, peak memory.
+def cmd_kb_import(args: argparse.Namespace) -> int:
+    """Import CMS fee schedule files (the RVU zip, its CSVs, the ZIP5 file) into the data directory.
 
-    Questions come from the given YAML files (the eval format: a list of `q:` cases), by default the
-    shared eval set and the development set when they are present.
+    Give the RVU zip as downloaded from CMS (RVU26C.zip) or the files in it (PPRRVU*.csv, GPCI*.csv,
+    *LOCCO*.csv), and CMS's ZIP code file (ZIP5_*.txt) for answers by ZIP code. The year and release are
+    read from the files. Releases already imported stay (the newest of a year answers); importing a release
+    again replaces it. Everything is checked before anything is written: a bad file ends with
+    `error: file:line: column: what is wrong` and the previous data is unchanged.
+    The data directory is --data-dir, else $CPTBOT_DATA_DIR, else $XDG_DATA_HOME/cptbot.
+    """
+    from bot.cms import CmsFileError
+    from bot.store import StoreError, import_paths
+
+    data_dir = Path(args.data_dir) if args.data_dir else None
+    try:
+        report = import_paths(args.paths, data_dir)
+    except (CmsFileError, StoreError) as exc:
+        print(f"error: {exc}; nothing was imported, the previous data is unchanged.", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_kb_status(args: argparse.Namespace) -> int:
+    """List the imported releases: codes, rows, conversion factors, release dates, source files' SHA-256."""
+    from bot.store import StoreError, status
+
+    try:
+        report = status(Path(args.data_dir) if args.data_dir else None)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Measure the engine: answers per second, p50/p99 latency, whole-process time, peak memory, accuracy.
+
+    Runs on the shipped knowledge base, then with the full CMS release (the data directory's, or the files
+    given with --cms imported into a scratch directory), and beside a naive rapidfuzz baseline. Questions
+    come from YAML files in the eval format (a list of `q:` cases), by default the shared eval set and the
+    development set when they are present.
     """
     from bot.bench import run
 
+    shared = Path("../shared")
     files = [Path(f) for f in args.questions] or [p for p in (
-        Path("../shared/eval/questions.yaml"), Path("tests/data/dev_questions.yaml")) if p.is_file()]
-    print(run(files, args.rounds, args.process_runs))
+        shared / "eval" / "questions.yaml", Path("tests/data/dev_questions.yaml")) if p.is_file()]
+    cms = [Path(c) for c in args.cms] if args.cms is not None else [p for p in (
+        shared / "data/cms/rvu26c/PPRRVU2026_Jul_nonQPP.csv", shared / "data/cms/rvu26c/GPCI2026.csv",
+        shared / "data/cms/rvu25d/PPRRVU2025_Oct.csv", shared / "data/cms/rvu25d/GPCI2025.csv",
+        shared / "data/cms/rvu25d/25LOCCO.csv", shared / "data/cms/zip/ZIP5_OCT2025.txt") if p.is_file()]
+    eval_script = shared / "eval" / "run_eval.py"
+    print(run(files, args.rounds, args.process_runs, cms, eval_script if eval_script.is_file() else None))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the Slack app: Socket Mode when SLACK_APP_TOKEN is set, else (or with --http) HTTP on $PORT.
+
+    Needs SLACK_BOT_TOKEN, plus SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP: POST
+    /slack/events, GET /healthz, served by gunicorn). CPTBOT_SLACK_API_URL changes the Web API base URL.
+    A missing or malformed setting ends with one sentence naming it and exit status 2.
+    """
+    from bot.slack.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(http=args.http, port=args.port)
+    except SettingsError as exc:
+        print(f"cptbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from bot.slack.serve import serve
+
+    return serve(settings, _engine(), host=args.host)
+
+
+def cmd_bench_slack(args: argparse.Namespace) -> int:
+    """Measure a signed `/cpt` round trip through gunicorn (the Procfile's server) on loopback.
+
+    Starts a stand-in for Slack's Web API and gunicorn on 127.0.0.1, sends N signed slash commands from a
+    few client threads, and prints p50/p99 latency and requests per second. Needs no Slack account.
+    """
+    from bot.slack.bench import run
+
+    print(run(requests=args.requests, clients=args.clients, workers=args.workers, threads=args.threads))
     return 0
 
 
@@ -131,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per question)")
     add("chat", cmd_chat)
+    serve = add("serve", cmd_serve)
+    serve.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
+    serve.add_argument("--port", type=int, help="HTTP port (default: $PORT, else 3000)")
+    serve.add_argument("--host", default="0.0.0.0", help="HTTP address to listen on (default 0.0.0.0)")
+    bench_slack = add("bench-slack", cmd_bench_slack)
+    bench_slack.add_argument("--requests", type=int, default=3000, help="signed /cpt requests to send")
+    bench_slack.add_argument("--clients", type=int, default=4, help="client threads sending them")
+    bench_slack.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    bench_slack.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     kb = sub.add_parser("kb", help="check, build and import the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     validate = add("validate", cmd_kb_validate, kb_sub)
@@ -141,10 +225,18 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--gpci", required=True, help="the same year's CMS GPCI*.csv file")
     extract.add_argument("--qp-cf", type=float, help="the qualifying APM participant conversion factor")
     extract.add_argument("--knowledge", help="knowledge folder to write into (default: the shipped one)")
+    kb_import = add("import", cmd_kb_import, kb_sub)
+    kb_import.add_argument("paths", nargs="+", metavar="PATH", help="CMS zip, CSV or ZIP5 files (or folders)")
+    kb_import.add_argument("--data-dir", help="where to store the data (default: $CPTBOT_DATA_DIR or "
+                           "$XDG_DATA_HOME/cptbot)")
+    kb_status = add("status", cmd_kb_status, kb_sub)
+    kb_status.add_argument("--data-dir", help="the data directory to describe (default: as for import)")
     bench = add("bench", cmd_bench)
     bench.add_argument("questions", nargs="*", help="question files (YAML list of {q: ...})")
     bench.add_argument("--rounds", type=int, default=50, help="times each question is asked (default 50)")
     bench.add_argument("--process-runs", type=int, default=10, help="whole `cptbot ask` runs to time")
+    bench.add_argument("--cms", nargs="*", help="CMS files to import for the full-schedule figures "
+                       "(default: ../shared/data/cms)")
     return parser
 
 

@@ -9,12 +9,14 @@ It never guesses: no code found is `not_found`, several equally likely codes is 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot import replies
 from bot.answer import Answer
+from bot.catalog import expand_descriptor, merge_store, name_index
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
 from bot.understanding.entities import Entities, PlaceFinder, find_codes, find_modifiers, find_years
@@ -24,6 +26,9 @@ from bot.understanding.words import Token, Words, clean
 
 CODE_INTENTS = ("change", "multiple_procedures", "compare", "visit_with_procedure", "global", "payment", "rvu",
                 "describe")
+log = logging.getLogger(__name__)
+COMPONENT_MODIFIERS = ("26", "TC", "53")
+SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS prices as rows of their own
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
                          r"weeks?|days? later|follow[- ]?up)\b", re.I)
@@ -55,23 +60,41 @@ class Reading:
 
 
 class Engine:
-    def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None):
+    def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None):
         self.kb = kb
         self.words = Words(kb.lexicon)
         self.intents = load_intents(intents_dir or shipped_dir("intents"))
         self.intent_matcher = IntentMatcher(self.intents, self.words)
-        self.index = ProcedureIndex(kb.codes.values(), self.words)
+        self.index = name_index(kb, self.words, cache_dir)
+        # Without an imported release, everyday names of other codes still tell us what was meant, so the
+        # answer can say which code it is and that the full fee schedule needs importing.
+        self.outside_index = None if kb.imported else ProcedureIndex(kb.common_names.values(), self.words)
         self.places = PlaceFinder(kb, self.words)
         self.modifier_index = ProcedureIndex(
             [_modifier_entry(m) for m in kb.modifiers.values()], self.words)
         self.words.learn(self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
                          | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
-                         | set(kb.lexicon.equivalents.values()))
+                         | set(kb.lexicon.equivalents.values())
+                         | (self.outside_index.vocabulary() if self.outside_index else set()))
 
     @classmethod
-    def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None) -> Engine:
-        """The engine over the shipped knowledge base (raises KnowledgeError when it is invalid)."""
-        return cls(load_knowledge(knowledge_dir), intents_dir)
+    def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None,
+             data_dir: Path | None = None) -> Engine:
+        """The engine over the shipped knowledge base and the releases imported into the data directory.
+
+        Raises KnowledgeError when the knowledge base is invalid. A data directory that cannot be read
+        is not fatal: the bot answers from the shipped knowledge base and logs why.
+        """
+        from bot.store import default_data_dir, load_store
+
+        kb = load_knowledge(knowledge_dir)
+        data_dir = data_dir or default_data_dir()
+        try:
+            store = load_store(data_dir)
+        except Exception as exc:  # a damaged store must not stop the bot; the shipped data still answers
+            log.warning("imported fee schedule in %s not loaded: %s", data_dir, exc)
+            store = None
+        return cls(merge_store(kb, store), intents_dir, cache_dir=data_dir / "cache")
 
     def releases(self) -> list[str]:
         """One line per loaded fee schedule year, newest first (for help and the Slack Home tab)."""
@@ -88,6 +111,7 @@ class Engine:
         ent.modifiers, ent.unknown_modifiers = find_modifiers(text, set(self.kb.modifiers), ent.code_modifiers)
         ent.years = find_years(text)
         self.places.find(tokens, text, ent)
+        self.places.find_zip(text, ent, self.kb.known_code)
         mods_lower = {m.lower() for m in ent.modifiers + ent.unknown_modifiers}
         for i, t in enumerate(tokens):
             if t.word.isdigit() or t.word in mods_lower or t.word.upper() in ent.codes:
@@ -125,7 +149,7 @@ class Engine:
 
     def _decide(self, r: Reading, ctx: AskContext) -> Answer:
         kb, ent = self.kb, r.entities
-        if not r.text or not any(t.word.isalnum() for t in r.tokens):
+        if not r.text or not any(ch.isalnum() for t in r.tokens for ch in t.word):
             return self._help()
         years_known = [y for y in ent.years if y in kb.years]
         years_unknown = [y for y in ent.years if y not in kb.years and 1990 <= y <= 2100]
@@ -144,11 +168,24 @@ class Engine:
                                      year=None)
 
         codes: list[str] = list(known_codes)
+        if r.has("modifier_which") and not ent.codes and not ent.modifiers:
+            # "which modifier when the patient returns to the OR": the situation's words can also fit a
+            # procedure's name, but the person asked for a modifier, so the modifiers are searched first.
+            mod_answer = self._modifiers(r)
+            if mod_answer is not None:
+                return mod_answer
         if not codes and not unknown_codes:
             codes, _, ambiguous = self._codes_by_words(r)
             if ambiguous:
                 return self._clarify(r, ambiguous, fy)
+        missing_in_year = [c for c in codes if (c, "") not in fy.rvus]
         codes = [c for c in codes if (c, "") in fy.rvus]
+        if missing_in_year and not codes and not r.has("change"):
+            code = missing_in_year[0]
+            elsewhere = [y for y in sorted(kb.years) if (code, "") in kb.years[y].rvus]
+            return replies.not_found(
+                f"{code} is not in the CY{year} fee schedule ({fy.release.name})"
+                + (f"; CMS prices it in CY{', CY'.join(map(str, elsewhere))}." if elsewhere else "."), year=year)
         settings = self._settings(ent, ctx)
         localities = list(ent.localities)
         if not localities and ctx.locality:
@@ -160,7 +197,7 @@ class Engine:
             return replies.not_found(
                 f"I don't have {', '.join(unknown_codes)} in the CY{year} fee schedule"
                 + (" or my knowledge base." if len(kb.years) else ".")
-                + " Check the number, or ask by the procedure's name.", year=year)
+                + " Check the number, or ask by the procedure's name." + self._import_hint(), year=year)
 
         if codes:
             return self._about_codes(r, codes, fy, settings, localities, unknown_codes)
@@ -173,6 +210,11 @@ class Engine:
             return self._help()
         if r.has("out_of_scope"):
             return replies.out_of_scope()
+        outside = self._outside_code(r)
+        if outside is not None:
+            return replies.not_found(
+                f"That sounds like {outside}, which my curated knowledge base does not cover."
+                + self._import_hint(), year=year)
         coding = [m.name for m in r.intents if m.name in ("rvu", "payment", "global", "modifier", "compare",
                                                           "multiple_procedures", "change", "coding")]
         if coding:
@@ -181,7 +223,8 @@ class Engine:
                              and i not in ent.positions)
             what = f" for \"{words}\"" if words else ""
             return replies.not_found(f"I couldn't find a CPT code{what} in my knowledge base. Try the code "
-                                     "number or another name for the procedure.", year=year)
+                                     "number or another name for the procedure." + self._import_hint(),
+                                     year=year)
         if r.has("help"):
             return self._help()
         return replies.out_of_scope()
@@ -213,6 +256,24 @@ class Engine:
             return [], cands, top
         return [chosen.code], cands, []
 
+    def _outside_code(self, r: Reading) -> str | None:
+        """The one code outside the curated set that the words clearly name (only without an import)."""
+        if self.outside_index is None:
+            return None
+        skip = set(r.entities.positions)
+        for m in r.intents:
+            skip |= m.positions
+        every, content = self._content(r.tokens, skip)
+        top = close_calls(self.outside_index.search(every, content))
+        chosen = _pick(top)
+        return chosen.code if chosen is not None else None
+
+    def _import_hint(self) -> str:
+        if self.kb.imported:
+            return ""
+        return (" I answer from my curated codes only until the full CMS fee schedule is imported "
+                "(`cptbot kb import RVU26C.zip`), which adds every code Medicare prices.")
+
     def _settings(self, ent: Entities, ctx: AskContext) -> tuple[Setting, ...]:
         if ent.setting in SETTINGS:
             return (ent.setting,)  # type: ignore[return-value]
@@ -233,17 +294,27 @@ class Engine:
             new = years[-1] if len(years) > 1 else fy.year
             ans = replies.change(kb, codes[0], kb.years[old], kb.years[new])
         elif intent == "multiple_procedures":
-            ans = replies.several_procedures(kb, codes, fy, settings, localities[0] if localities else None)
+            ans = replies.several_procedures(kb, codes, fy, settings, localities[0] if localities else None,
+                                             ent.code_modifiers)
         elif intent == "compare":
             ans = replies.compare(kb, codes, fy, settings)
         elif intent == "visit_with_procedure":
-            ans = replies.visit_with_procedure(kb, codes[0], fy, after=bool(AFTER_WORDS.search(r.text)))
+            procedure = next(c for c in codes if _is_procedure(fy, c))
+            ans = replies.visit_with_procedure(kb, procedure, fy, after=bool(AFTER_WORDS.search(r.text)))
+            ans.codes = [procedure, *(c for c in codes if c != procedure)]
         else:
             code = codes[0]
-            modifier = ent.code_modifiers.get(code, "")
-            if modifier not in ("26", "TC", "53") or (code, modifier) not in fy.rvus:
-                modifier = ""
-            ans = replies.code_card(kb, code, fy, intent, settings, localities, modifier)
+            modifier = self._component(r, code, fy)
+            plain = "" if code in kb.codes else expand_descriptor(
+                fy.rvus[(code, modifier)].description, kb.abbreviations, self.words)
+            ans = replies.code_card(kb, code, fy, intent, settings, localities, modifier, plain)
+            if modifier:
+                ans.modifiers = [modifier]
+            for mod in dict.fromkeys([ent.code_modifiers.get(code, ""), *ent.modifiers]):
+                section = replies.modifier_pricing_section(fy.rvus[(code, "")], fy, mod, settings,
+                                                           localities[0] if localities else None)
+                if section is not None:
+                    ans.sections.insert(0, section)
             if ent.state and not localities:
                 state_locs = self.places.by_state.get(ent.state, [])
                 state_locs = [loc for loc in fy.localities if loc.state == ent.state] or state_locs
@@ -264,10 +335,33 @@ class Engine:
             ans.notes.append(f"I don't have {', '.join(unknown_codes)} in the CY{fy.year} fee schedule.")
         return ans
 
+    def _component(self, r: Reading, code: str, fy) -> str:
+        """The pricing row a question asks about: "" for the whole service, or "26", "TC", "53".
+
+        CMS prices the professional and technical components (and some discontinued procedures) as rows
+        of their own. A question names one as "71046-26", "modifier TC", or in words ("professional
+        component"), which the modifiers' own situation phrases recognise.
+        """
+        rows = [m for m in COMPONENT_MODIFIERS if (code, m) in fy.rvus]
+        if not rows:
+            return ""
+        asked = [r.entities.code_modifiers.get(code, ""), *r.entities.modifiers]
+        skip = set(r.entities.positions)
+        for m in r.intents:
+            if m.name not in ("modifier", "modifier_which"):
+                skip |= m.positions
+        every, content = self._content(r.tokens, skip)
+        asked += [c.code for c in close_calls(self.modifier_index.search(every, content))[:1]]
+        return next((m for m in asked if m in rows), "")
+
     def _fits(self, intent: str, r: Reading, codes: list[str]) -> bool:
         """Whether an intent's needs are met (compare and multiple procedures need two codes)."""
         if intent in ("compare", "multiple_procedures"):
             return len(codes) > 1
+        if intent == "visit_with_procedure":  # "level 3 office visit" alone is a visit, not a procedure
+            return any(_is_procedure(self.kb.years[r.entities.years[0]] if r.entities.years
+                                     and r.entities.years[0] in self.kb.years else
+                                     self.kb.years[self.kb.newest_year], c) for c in codes)
         if intent == "change":
             return len(self.kb.years) > 1
         return True
@@ -331,6 +425,12 @@ class Engine:
     def _help(self) -> Answer:
         examples = [i.examples[0] for i in self.intents if i.examples and i.name not in ("out_of_scope", "help")]
         return replies.help_answer(self.kb, examples)
+
+
+def _is_procedure(fy, code: str) -> bool:
+    """A code with a surgical global period, the kind a same-day or post-op visit is judged against."""
+    row = fy.rvus.get((code, ""))
+    return row is not None and row.global_days in SURGICAL_GLOBALS
 
 
 def _pick(top: list[Candidate]) -> Candidate | None:

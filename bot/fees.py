@@ -12,7 +12,7 @@ Rules (CMS Physician Fee Schedule; Medicare Claims Processing Manual, chapter 12
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -146,3 +146,67 @@ def multiple_procedures(rvus: Sequence[Rvu], release: Release, setting: Setting,
     order = sorted(range(len(lines)), key=lambda i: -(lines[i].paid or 0.0))
     total = cents(sum(paid.values()))
     return MultipleResult(setting, tuple(lines[i] for i in order), total, tuple(notes))
+
+
+# --- modifiers that change the amount ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ModifierPricing:
+    """What a pricing modifier does to a code's amount, given the code's indicator in the RVU file."""
+
+    modifier: str
+    indicator: str
+    factor: float | None  # multiply the fee schedule amount by this; None: not paid or priced by report
+    explanation: str
+
+
+ASSISTANT_SHARE = 0.16
+NON_PHYSICIAN_ASSISTANT_SHARE = 0.85  # AS: 85% of the assistant share, so 13.6% of the amount
+CO_SURGEON_SHARE = 0.625
+
+
+def modifier_pricing(rvu: Rvu, modifier: str) -> ModifierPricing | None:
+    """The payment effect of 50, 62, 66, 80/81/82 and AS on this code; None for other modifiers.
+
+    The indicators come from the code's row of the RVU file (BILAT SURG, ASST SURG, CO-SURG, TEAM SURG).
+    """
+    m = modifier.upper()
+    if m == "50":
+        ind = rvu.bilateral
+        table = {"1": (1.5, "bilateral indicator 1: both sides on one line with 50 are paid at 150%"),
+                 "2": (1.0, "bilateral indicator 2: the code already covers both sides; 50 adds nothing (100%)"),
+                 "3": (2.0, "bilateral indicator 3: each side is paid at 100% (200% for both)"),
+                 "0": (None, "bilateral indicator 0: the 150% rule does not apply; 50 is not payable with it"),
+                 "9": (None, "bilateral indicator 9: the bilateral concept does not apply to this code")}
+    elif m in ("80", "81", "82", "AS"):
+        ind = rvu.assistant
+        share = ASSISTANT_SHARE * (NON_PHYSICIAN_ASSISTANT_SHARE if m == "AS" else 1.0)
+        who = "a non-physician assistant (AS) gets 85% of 16%, i.e. 13.6%" if m == "AS" else \
+            "the assistant gets 16% of the surgeon's amount"
+        table = {"2": (share, f"assistant indicator 2: payable; {who}"),
+                 "0": (share, f"assistant indicator 0: paid only with documentation of medical necessity; {who}"),
+                 "1": (None, "assistant indicator 1: an assistant at surgery is not paid for this code"),
+                 "9": (None, "assistant indicator 9: the concept does not apply to this code")}
+    elif m == "62":
+        ind = rvu.co_surgeon
+        table = {"2": (CO_SURGEON_SHARE, "co-surgeon indicator 2: permitted; each surgeon gets 62.5%"),
+                 "1": (CO_SURGEON_SHARE, "co-surgeon indicator 1: paid with documentation; each surgeon 62.5%"),
+                 "0": (None, "co-surgeon indicator 0: co-surgeons are not permitted for this code"),
+                 "9": (None, "co-surgeon indicator 9: the concept does not apply to this code")}
+    elif m == "66":
+        ind = rvu.team
+        table = {"2": (None, "team indicator 2: team surgery permitted; the contractor prices it by report"),
+                 "1": (None, "team indicator 1: team surgery paid with documentation, priced by report"),
+                 "0": (None, "team indicator 0: team surgery is not permitted for this code"),
+                 "9": (None, "team indicator 9: the concept does not apply to this code")}
+    else:
+        return None
+    factor, text = table.get(ind, (None, f"indicator {ind}: see the CMS RVU file documentation"))
+    return ModifierPricing(m, ind, factor, text)
+
+
+def adjusted_rvu(rvu: Rvu, factor: float) -> Rvu:
+    """The row scaled by a modifier's factor, so the multiple-procedure rules rank the adjusted amount."""
+    return replace(rvu, work=rvu.work * factor, pe_nonfacility=rvu.pe_nonfacility * factor,
+                   pe_facility=rvu.pe_facility * factor, mp=rvu.mp * factor,
+                   total_nonfacility=rvu.total_nonfacility * factor, total_facility=rvu.total_facility * factor)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,8 @@ RVU_SPEC = {
 RELEASE_SPEC = {
     "year": (is_number, True), "release": (is_text, True), "title": (is_text, True),
     "released": (is_text, False), "source_file": (is_text, True), "conversion_factor": (is_number, True),
-    "qp_conversion_factor": (is_number, False), "rvus": (lambda v: None if isinstance(v, dict) else
-                                                         "must be a mapping of code: values", True),
+    "qp_conversion_factor": (is_number, False), "absent": (is_text_list, False),
+    "rvus": (lambda v: None if isinstance(v, dict) else "must be a mapping of code: values", True),
 }
 LOCALITY_SPEC = {
     "mac": (is_code_text, True), "state": (is_text, True), "number": (is_code_text, True),
@@ -68,6 +69,8 @@ MODIFIER_SPEC = {
     "use_when": (is_text, True), "not_when": (is_text, True), "payment": (is_text, True),
     "situations": (is_text_list, True), "see_also": (is_text_list, False),
 }
+COMMON_NAME_SPEC = {"code": (is_code_text, True), "synonyms": (is_text_list, True),
+                    "primary_for": (is_text_list, False)}
 GLOBAL_SPEC = {
     "code": (is_code_text, True), "name": (is_text, True), "meaning": (is_text, True),
     "visits": (is_text, True), "modifiers": (is_text_list, False),
@@ -98,7 +101,11 @@ class KnowledgeBase:
     global_periods: dict[str, GlobalPeriod]
     lexicon: Lexicon
     places: Places
-    zip_localities: dict[str, tuple[str, str]] = field(default_factory=dict)  # zip -> (mac, locality no.)
+    zip_localities: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # zip -> (mac, locality no.)
+    # For imported CMS rows: how CMS abbreviates descriptor words, and the everyday names of common codes.
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    common_names: dict[str, CodeEntry] = field(default_factory=dict)
+    imported: bool = False  # True when a full CMS release from the data directory is merged in
 
     @property
     def newest_year(self) -> int:
@@ -186,7 +193,8 @@ def _load_fee_years(root: Path, problems: Problems) -> dict[int, FeeYear]:
                              f"{row['global_days']!r} is not one of {', '.join(GLOBAL_CODES)}")
             rvus[(code, mod)] = Rvu(code=code, modifier=mod, **{k: row[k] for k in RVU_SPEC})
         localities = _load_localities(root, year, problems)
-        years[year] = FeeYear(release=release, rvus=rvus, localities=localities)
+        years[year] = FeeYear(release=release, rvus=rvus, localities=localities,
+                              absent=frozenset(doc.get("absent") or ()))
     if not years and not problems:
         problems.add("knowledge/fees", 1, "(folder)", "(files)", "no fee schedule year found")
     return years
@@ -323,17 +331,71 @@ def _load_places(root: Path, problems: Problems) -> Places:
     return Places(states=states, locality_aliases=_mapping(doc, "locality_aliases", disp, problems))
 
 
+def _load_abbreviations(root: Path, problems: Problems) -> dict[str, str]:
+    """`abbreviations.yaml`: CMS descriptor token -> plain words. Optional: only imported rows use it."""
+    path = root / "abbreviations.yaml"
+    if not path.exists():
+        return {}
+    disp = "knowledge/abbreviations.yaml"
+    doc = load_yaml(path, disp, problems)
+    if doc is None:
+        return {}
+    if not isinstance(doc, LineMap) or not isinstance(doc.get("abbreviations"), dict):
+        problems.add(disp, 1, "(file)", "abbreviations", "the file must hold `abbreviations:` with token: words")
+        return {}
+    out = _mapping(doc, "abbreviations", disp, problems)
+    for token, words in out.items():
+        if not words.strip():
+            problems.add(disp, doc["abbreviations"].line_of(token), token, "abbreviations", "must not be empty")
+    return {k: v.lower() for k, v in out.items() if v.strip()}
+
+
+def _load_common_names(root: Path, problems: Problems) -> dict[str, CodeEntry]:
+    """`common_names.yaml`: the words people use for frequent codes outside the curated set.
+
+    They apply only to codes present in an imported CMS release; without one the engine can still say
+    which code a name stands for and that the fee schedule needs importing.
+    """
+    if not (root / "common_names.yaml").exists():
+        return {}
+    out: dict[str, CodeEntry] = {}
+    for e in _load_list(root, "common_names.yaml", "codes", COMMON_NAME_SPEC, problems):
+        code = e["code"]
+        if not CODE_PATTERN.match(code):
+            problems.add("knowledge/common_names.yaml", e.line_of("code"), code, "code",
+                         "not a CPT/HCPCS code (5 digits, 4 digits + F or T, or a letter A-V + 4 digits)")
+            continue
+        synonyms = _str_list(e, "synonyms")
+        primary = _str_list(e, "primary_for")
+        lowered = {s.lower() for s in synonyms}
+        for p in primary:
+            if p.lower() not in lowered:
+                problems.add("knowledge/common_names.yaml", e.line_of("primary_for"), code, "primary_for",
+                             f"{p!r} is not one of the entry's synonyms")
+        out[code] = CodeEntry(code=code, name="", synonyms=synonyms, primary_for=primary, curated=False)
+    return out
+
+
 def _cross_check(kb: KnowledgeBase, problems: Problems) -> None:
     """Relations between files: every curated code is priced in every year, references resolve."""
     for code, entry in kb.codes.items():
         for year, fee_year in kb.years.items():
-            if (code, "") not in fee_year.rvus:
+            if (code, "") not in fee_year.rvus and code not in fee_year.absent:
                 problems.add(f"knowledge/fees/{year}.yaml", 1, code, "rvus",
                              f"no RVU row for {code}, which knowledge/codes defines "
                              "(run `cptbot kb extract` to fill it from the CMS file)")
         for rel in entry.related:
             if rel not in kb.codes:
                 problems.add("knowledge/codes", 1, code, "related", f"{rel} is not a curated code")
+    for code, entry in kb.codes.items():
+        missing_primary = {p.lower() for p in entry.primary_for} - {s.lower() for s in (entry.name, *entry.synonyms)}
+        if missing_primary:
+            problems.add("knowledge/codes", 1, code, "primary_for",
+                         f"{', '.join(sorted(missing_primary))} must also be a synonym (or the name) of {code}")
+    for code in kb.common_names:
+        if code in kb.codes:
+            problems.add("knowledge/common_names.yaml", 1, code, "code",
+                         f"{code} is curated in knowledge/codes; put its synonyms there")
     for mod in kb.modifiers.values():
         for other in mod.see_also:
             if other not in kb.modifiers:
@@ -360,6 +422,7 @@ def load_knowledge(root: Path | None = None) -> KnowledgeBase:
         codes=_load_codes(root, problems), years=_load_fee_years(root, problems),
         modifiers=_load_modifiers(root, problems), global_periods=_load_globals(root, problems),
         lexicon=_load_lexicon(root, problems), places=_load_places(root, problems),
+        abbreviations=_load_abbreviations(root, problems), common_names=_load_common_names(root, problems),
     )
     _cross_check(kb, problems)
     if problems:

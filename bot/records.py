@@ -21,6 +21,7 @@ class Release:
     qp_conversion_factor: float | None = None  # qualifying APM participants (2026 on)
     released: str = ""  # date CMS released it, as printed in the file
     source_file: str = ""
+    sha256: str = ""  # of the source file, for imported releases: proves which file a number came from
 
     @property
     def label(self) -> str:
@@ -89,6 +90,7 @@ class FeeYear:
     release: Release
     rvus: dict[tuple[str, str], Rvu]
     localities: tuple[Locality, ...] = ()
+    absent: frozenset[str] = frozenset()  # curated codes this release does not have (e.g. new the year after)
 
     @property
     def year(self) -> int:

@@ -7,7 +7,17 @@ the knowledge base and `bot.fees`, and always with the year, CMS release and con
 from __future__ import annotations
 
 from bot.answer import Answer, Choice, Fact, Section
-from bot.fees import MPI_MEANING, SETTING_LABELS, Setting, amount, money, multiple_procedures
+from bot.fees import (
+    MPI_MEANING,
+    SETTING_LABELS,
+    Setting,
+    adjusted_rvu,
+    amount,
+    modifier_pricing,
+    money,
+    multiple_procedures,
+    raw_amount,
+)
 from bot.knowledge import KnowledgeBase
 from bot.records import CodeEntry, FeeYear, Locality, Modifier, Rvu
 
@@ -29,6 +39,7 @@ CO_SURGEON = {"0": "co-surgeons not permitted", "1": "co-surgeons paid with docu
               "2": "co-surgeons permitted (modifier 62)", "9": "does not apply"}
 TEAM = {"0": "team surgery not permitted", "1": "team surgery paid with documentation",
         "2": "team surgery permitted (modifier 66)", "9": "does not apply"}
+COMPONENT_NAMES = {"26": "the professional component", "TC": "the technical component"}
 PCTC = {"0": "no professional/technical split", "1": "has professional (26) and technical (TC) components",
         "2": "professional component only code", "3": "technical component only code",
         "4": "global test only code", "5": "incident-to code", "6": "lab physician interpretation code",
@@ -95,8 +106,11 @@ def indicator_section(rvu: Rvu) -> Section:
 
 
 def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: tuple[Setting, ...],
-              localities: list[Locality], modifier: str = "") -> Answer:
-    """Everything about one code in one year, with the headline the question asked for first."""
+              localities: list[Locality], modifier: str = "", plain: str = "") -> Answer:
+    """Everything about one code in one year, with the headline the question asked for first.
+
+    `plain` is the CMS descriptor in plain words, for imported codes that have no curated description.
+    """
     entry = kb.codes.get(code)
     rvu = fy.rvus.get((code, modifier)) or fy.rvus[(code, "")]
     label = code + (f"-{rvu.modifier}" if rvu.modifier else "")
@@ -114,8 +128,12 @@ def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: 
         parts = [f"{money(amount(rvu, release, s, locality))} {'in the office' if s == 'office' else 'in a facility'}"
                  for s in settings]
         headline = f"Medicare pays {' and '.join(parts)} for {label} {where} in CY{fy.year}."
+    elif entry:
+        headline = entry.description
+    elif plain:
+        headline = f"{label}: {plain[:1].upper()}{plain[1:]} (CMS short descriptor \"{rvu.description}\")."
     else:
-        headline = entry.description if entry else f"{label}: {rvu.description} (CMS short descriptor)."
+        headline = f"{label}: {rvu.description} (CMS short descriptor)."
     sections = []
     if entry and intent != "describe":
         sections.append(Section("What it is", [], entry.description))
@@ -131,11 +149,30 @@ def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: 
         sections.append(Section("Related codes", [], ", ".join(
             f"{r} ({kb.codes[r].name})" for r in entry.related if r in kb.codes)))
     notes = []
+    components = [m for m in ("26", "TC") if (code, m) in fy.rvus and m != rvu.modifier]
+    if components:
+        notes.append(f"CMS also prices {' and '.join(COMPONENT_NAMES[m] + f' ({m})' for m in components)} of "
+                     f"{code} as separate rows: ask `{code}-{components[0]}`.")
     if rvu.status not in ("A", "T", "R"):
         notes.append(f"Status {rvu.status}: {STATUS_MEANING.get(rvu.status, 'see CMS')}; "
                      "a total shown is not a payable amount.")
     return Answer(status="answered", intent=intent, headline=headline, codes=[code], year=fy.year,
                   title=code_title(entry, label, rvu), sections=sections, source=source_line(fy), notes=notes)
+
+
+def modifier_pricing_section(rvu: Rvu, fy: FeeYear, modifier: str, settings: tuple[Setting, ...],
+                             locality: Locality | None) -> Section | None:
+    """The amount with a pricing modifier (50, 62, 66, 80/81/82, AS), from the code's own indicator."""
+    pricing = modifier_pricing(rvu, modifier)
+    if pricing is None:
+        return None
+    facts = []
+    for s in settings:
+        raw = raw_amount(rvu, fy.release, s, locality)
+        value = "not paid" if pricing.factor is None else money(None if raw is None else raw * pricing.factor)
+        facts.append(Fact(f"{SETTING_LABELS[s]} with -{pricing.modifier}", value))
+    return Section(f"With modifier {pricing.modifier}", facts, pricing.explanation[0].upper()
+                   + pricing.explanation[1:] + ".")
 
 
 def state_localities_section(rvu: Rvu, fy: FeeYear, state_locs: list[Locality],
@@ -169,12 +206,20 @@ def compare(kb: KnowledgeBase, codes: list[str], fy: FeeYear, settings: tuple[Se
 
 
 def several_procedures(kb: KnowledgeBase, codes: list[str], fy: FeeYear, settings: tuple[Setting, ...],
-                       locality: Locality | None) -> Answer:
-    rvus = [fy.rvus[(c, "")] for c in codes]
+                       locality: Locality | None, code_modifiers: dict[str, str] | None = None) -> Answer:
+    """Codes done on one day; a pricing modifier on a code (e.g. 58558-50) is applied before the reduction."""
+    rvus = []
+    notes: list[str] = []
+    for c in codes:
+        rvu = fy.rvus[(c, "")]
+        pricing = modifier_pricing(rvu, (code_modifiers or {}).get(c, ""))
+        if pricing is not None:
+            notes.append(f"{c}-{pricing.modifier}: {pricing.explanation}.")
+            rvu = adjusted_rvu(rvu, pricing.factor if pricing.factor is not None else 0.0)
+        rvus.append(rvu)
     bases = {r.endo_base: fy.rvus[(r.endo_base, "")] for r in rvus if r.endo_base and (r.endo_base, "") in fy.rvus}
     sections = []
     totals = []
-    notes: list[str] = []
     for s in settings:
         res = multiple_procedures(rvus, fy.release, s, locality, bases)
         facts = [Fact(line.code, f"{money(line.full)} -> {money(line.paid)}  [{line.rule}]") for line in res.lines]

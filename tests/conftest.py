@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,10 @@ import pytest
 from bot.cms import RvuFile, read_gpci_file, read_rvu_file
 from bot.engine import Engine
 from bot.knowledge import KnowledgeBase, load_knowledge
+
+# Tests answer from the shipped knowledge base unless a test imports on purpose: a developer's own imported
+# fee schedule (in the default data directory) must not change what the tests see. Subprocesses inherit it.
+os.environ["CPTBOT_DATA_DIR"] = tempfile.mkdtemp(prefix="cptbot-test-data-")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -40,3 +46,23 @@ def kb() -> KnowledgeBase:
 @pytest.fixture(scope="session")
 def engine(kb: KnowledgeBase) -> Engine:
     return Engine(kb, ROOT / "intents")
+
+
+COUNTY_FILE = CMS / "rvu25d" / "25LOCCO.csv"
+ZIP_FILE = CMS / "zip" / "ZIP5_OCT2025.txt"
+
+
+@pytest.fixture(scope="session")
+def imported(tmp_path_factory) -> dict:
+    """The real CMS files imported once per session into a scratch data directory, in three imports (2026,
+    then 2025 with the county file, then the ZIP file) so that releases side by side are exercised.
+
+    Returns {"data_dir": Path, "reports": [ImportReport, ...]}. Tests that import more copy the directory.
+    """
+    from bot.store import import_paths
+
+    data_dir = tmp_path_factory.mktemp("imported") / "data"
+    reports = [import_paths([RVU_FILES[2026], GPCI_FILES[2026]], data_dir),
+               import_paths([RVU_FILES[2025], GPCI_FILES[2025], COUNTY_FILE], data_dir),
+               import_paths([ZIP_FILE], data_dir)]
+    return {"data_dir": data_dir, "reports": reports}

@@ -32,7 +32,7 @@ def cites_source(answer, year=2026):
     ("D&C", "58120"),
     ("d and c rvu", "58120"),
     ("hysteroscopic myomectomy", "58561"),
-    ("novasure", "58563"),
+    ("novasure", "58353"),                       # bipolar RF ablation without a hysteroscope
     ("laparoscopic radiofrequency ablation of liver tumor", "47370"),
     ("new patient level 4 office visit", "99204"),
     ("established patient level 5", "99215"),

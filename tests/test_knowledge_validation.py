@@ -75,15 +75,14 @@ def test_wrong_type_points_at_the_field_line(kb_copy):
 
 def test_unquoted_global_days_is_explained(kb_copy):
     path = kb_copy / "fees" / "2026.yaml"
-    text = path.read_text()
-    path.write_text(text.replace('"57461": {status: "A"', '"57461": {status: A', 1)
-                    .replace('global_days: "000", mult_proc: "3", bilateral: "0", assistant: "1", co_surgeon: "0", '
-                             'team: "0", endo_base: "57452"}', 'global_days: 000, mult_proc: "3", bilateral: "0", '
-                             'assistant: "1", co_surgeon: "0", team: "0", endo_base: "57452"}', 1))
-    problems = problems_of(kb_copy)
+    lines = path.read_text().splitlines()
     line = line_of(path, '"57461":')
-    assert any(p.startswith(f"knowledge/fees/2026.yaml:{line}: 57461: global_days: must be quoted text")
-               for p in problems), problems
+    assert 'global_days: "000"' in lines[line - 1]
+    lines[line - 1] = lines[line - 1].replace('global_days: "000"', "global_days: 000")
+    path.write_text("\n".join(lines) + "\n")
+    problems = problems_of(kb_copy)
+    assert f"knowledge/fees/2026.yaml:{line}: 57461: global_days: must be quoted text (write \"0\"), got the int 0" \
+        in problems, problems
 
 
 def test_yaml_syntax_error_names_file_and_line(kb_copy):

@@ -7,6 +7,7 @@ English); settings and places are read from the normalised words so that synonym
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.knowledge import KnowledgeBase
@@ -20,7 +21,8 @@ MODIFIER_BEFORE_WORD_RE = re.compile(r"\b([0-9A-Za-z]{2})\s+(?:modifiers?|mods?)
 DASH_MODIFIER_RE = re.compile(r"(?<![\w-])-([0-9]{2}|[A-Z]{2})\b")
 BARE_TOKEN_RE = re.compile(r"\b([0-9A-Za-z]{2})\b")
 YEAR_RE = re.compile(r"\b(?:cy\s?)?((?:19|20)\d\d)\b", re.I)
-ZIP_RE = re.compile(r"\bzip(?:\s*code)?\s*[:#]?\s*(\d{5})\b", re.I)
+ZIP_NUMBER_RE = re.compile(r"(?<![\w$.,])(\d{5})(?:-\d{4})?(?![\w.]\w)")
+ZIP_CUE_RE = re.compile(r"\b(?:zip(?:\s*code)?|in|near|at|locality|area)\s*[:#]?\s*$", re.I)
 ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an", "be", "by", "do", "go", "he",
                       "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga"}
 
@@ -130,6 +132,14 @@ class PlaceFinder:
         self.by_state: dict[str, list[Locality]] = {}
         for loc in newest:
             self.by_state.setdefault(loc.state, []).append(loc)
+        # Counties (from an imported county file) are named with the word "county": "bucks county".
+        for loc in newest:
+            for county in county_names(loc.counties):
+                stems = words.stems(f"{county} county")
+                self.places.append((stems, loc.key))
+                self.vocabulary.update(words.surface(county))
+        self.places.sort(key=lambda p: -len(p[0]))
+        self.zips = kb.zip_localities  # looked up, never iterated: 43,000 ZIPs load only when asked
 
     def find(self, tokens: list[Token], raw: str, ent: Entities) -> None:
         stems = [t.stem for t in tokens]
@@ -153,6 +163,27 @@ class PlaceFinder:
                 self._add_state(abbr, ent)
         ent.positions |= taken
 
+    def find_zip(self, text: str, ent: Entities, is_code: Callable[[str], bool]) -> None:
+        """A ZIP code names its Medicare locality (after an import of CMS's ZIP file).
+
+        Five digits are a ZIP when they follow "zip", "in", "near", "at" or "locality", or when they are
+        not a code we know; so "payment for 99213 in 10001" and "set locality 10001" both work, while
+        "27447" alone stays a CPT code.
+        """
+        for m in ZIP_NUMBER_RE.finditer(text):
+            z = m.group(1)
+            mac_locality = self.zips.get(z)
+            key = f"{mac_locality[0]}-{mac_locality[1]}" if mac_locality else ""
+            if key not in self.by_key:
+                continue
+            if not (ZIP_CUE_RE.search(text[:m.start()]) or not is_code(z)):
+                continue
+            if z in ent.codes:
+                ent.codes.remove(z)
+            ent.zip_code = ent.zip_code or z
+            if self.by_key[key] not in ent.localities:
+                ent.localities.append(self.by_key[key])
+
     def _add_state(self, abbr: str, ent: Entities) -> None:
         locs = self.by_state.get(abbr, [])
         if len(locs) == 1:
@@ -160,6 +191,20 @@ class PlaceFinder:
                 ent.localities.append(locs[0])
         elif locs and ent.state is None and not any(loc.state == abbr for loc in ent.localities):
             ent.state = abbr
+
+
+def county_names(counties: str) -> list[str]:
+    """County names in a CMS county-file cell ("BUCKS, CHESTER, DELAWARE, MONTGOMERY AND PHILADELPHIA").
+
+    Cells that describe a remainder ("ALL OTHER COUNTIES", "ALL COUNTIES, EXCEPT ...") name no county:
+    the excepted ones are listed positively under their own locality.
+    """
+    text = counties.upper()
+    if not text.strip() or "ALL " in text or "EXCEPT" in text:
+        return []
+    parts = re.split(r",|/|\bAND\b", text)
+    return [" ".join(p.replace("CNTY", "").replace("COUNTY", "").split()).lower() for p in parts
+            if len(p.strip()) > 2]
 
 
 def _name_parts(name: str) -> list[str]:

@@ -7,6 +7,9 @@ alias matches a question by the words they share, each word weighted by how rare
 - question coverage: how much of the question's own content the alias explains, so the code that explains
   "hysteroscopy with polypectomy" beats the one that only explains "hysteroscopy".
 Codes whose best scores are close are reported together so the engine can ask back instead of guessing.
+
+The index holds plain tuples and dicts (no reference to the tokeniser), so a built index over the whole
+fee schedule can be pickled once and loaded in milliseconds by the next process.
 """
 
 from __future__ import annotations
@@ -18,22 +21,14 @@ from dataclasses import dataclass
 from bot.records import CodeEntry
 from bot.understanding.words import Words
 
-# Chosen by measurement on tests/data/dev_questions.yaml and the eval set (see `cptbot bench --tune`).
+# Chosen by measurement on tests/data/dev_questions.yaml and the eval set (see `cptbot bench`).
 MIN_SCORE = 0.55  # below this, a code is not considered named at all
 MIN_ALIAS_COVERAGE = 0.6  # at least this share of an alias's weight must be in the question
 TIE_MARGIN = 0.08  # codes within this of the best score are "about equally" likely
 UNKNOWN_WORD_WEIGHT = 0.6  # weight of a question word no alias uses, as a share of the rarest word's
 
 
-@dataclass(frozen=True)
-class Alias:
-    code: str
-    text: str
-    stems: frozenset[str]
-    primary: bool  # the code is the usual meaning of this shared term
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     code: str
     score: float
@@ -44,31 +39,39 @@ class Candidate:
 class ProcedureIndex:
     """An inverted index from word stems to aliases, with rarity weights."""
 
-    def __init__(self, entries: Iterable[CodeEntry], words: Words, extra: dict[str, Iterable[str]] | None = None):
-        self.words = words
-        self.aliases: list[Alias] = []
-        self._by_stem: dict[str, list[int]] = {}
-        self._vocab: set[str] = set()
+    def __init__(self, entries: Iterable[CodeEntry], words: Words,
+                 extra: dict[str, Iterable[str]] | None = None):
+        alias_rows: list[tuple[str, str, frozenset[str], bool]] = []
+        vocab: set[str] = set()
         codes_by_stem: dict[str, set[str]] = {}
         for entry in entries:
             primary = {words.content_stems(p) for p in entry.primary_for}
-            phrases = [entry.name, *entry.synonyms, *(extra or {}).get(entry.code, ())]
             seen: set[frozenset[str]] = set()
-            for phrase in phrases:
-                stems = frozenset(words.content_stems(phrase))
+            for phrase in (entry.name, *entry.synonyms, *(extra or {}).get(entry.code, ())):
+                ordered = words.content_stems(phrase)
+                stems = frozenset(ordered)
                 if not stems or stems in seen:
                     continue
                 seen.add(stems)
-                self._vocab.update(words.surface(phrase))
-                idx = len(self.aliases)
-                self.aliases.append(Alias(entry.code, phrase, stems,
-                                          primary=tuple(words.content_stems(phrase)) in primary))
+                vocab.update(words.surface(phrase))
+                alias_rows.append((entry.code, phrase, stems, ordered in primary))
                 for s in stems:
-                    self._by_stem.setdefault(s, []).append(idx)
                     codes_by_stem.setdefault(s, set()).add(entry.code)
-        n = max(len({a.code for a in self.aliases}), 1)
-        self._weight = {s: math.log(1.0 + n / len(c)) for s, c in codes_by_stem.items()}
+        n = max(len({row[0] for row in alias_rows}), 1)
+        self._weight: dict[str, float] = {s: math.log(1.0 + n / len(c)) for s, c in codes_by_stem.items()}
         self._unknown = UNKNOWN_WORD_WEIGHT * math.log(1.0 + n)
+        by_stem: dict[str, list[int]] = {}
+        for idx, (_, _, stems, _) in enumerate(alias_rows):
+            for s in stems:
+                by_stem.setdefault(s, []).append(idx)
+        # Aliases as parallel columns (code, text, summed stem weight, primary) rather than one object each:
+        # 20,000 small objects take longer to unpickle than the whole rest of the index.
+        self._code: tuple[str, ...] = tuple(row[0] for row in alias_rows)
+        self._text: tuple[str, ...] = tuple(row[1] for row in alias_rows)
+        self._alias_weight: tuple[float, ...] = tuple(sum(self._weight[s] for s in row[2]) for row in alias_rows)
+        self._primary: tuple[bool, ...] = tuple(row[3] for row in alias_rows)
+        self._by_stem: dict[str, tuple[int, ...]] = {s: tuple(ix) for s, ix in by_stem.items()}
+        self._vocab = vocab
 
     def vocabulary(self) -> set[str]:
         return self._vocab
@@ -79,32 +82,47 @@ class ProcedureIndex:
     def knows(self, stem: str) -> bool:
         return stem in self._weight
 
+    def codes(self) -> set[str]:
+        return set(self._code)
+
     def search(self, stems: set[str], content: set[str]) -> list[Candidate]:
         """Codes named by the words `stems`, best first; `content` are the words that need explaining.
 
         `stems` is every word of the question (an alias may use a word that also signals an intent, as
         "office visit" does); `content` leaves out the words already explained as intent, place or year.
+        The work is one pass over the posting lists of the question's words, so a common word costs a
+        dictionary update per alias that uses it, not a set operation per alias.
         """
-        hits: set[int] = set()
+        got: dict[int, float] = {}
+        got_content: dict[int, float] = {}
         for s in stems:
-            hits.update(self._by_stem.get(s, ()))
-        best: dict[str, Candidate] = {}
-        for idx in hits:
-            alias = self.aliases[idx]
-            matched = alias.stems & stems
-            alias_w = sum(self.weight(s) for s in alias.stems)
-            got = sum(self.weight(s) for s in matched)
-            alias_cov = got / alias_w
-            if alias_cov < MIN_ALIAS_COVERAGE:
+            postings = self._by_stem.get(s)
+            if postings is None:
                 continue
-            need = sum(self.weight(s) for s in content | matched)
-            q_cov = got / need if need else 1.0
+            w = self._weight[s]
+            in_content = s in content
+            for idx in postings:
+                got[idx] = got.get(idx, 0.0) + w
+                if in_content:
+                    got_content[idx] = got_content.get(idx, 0.0) + w
+        if not got:
+            return []
+        content_w = sum(self.weight(s) for s in content)
+        best: dict[str, Candidate] = {}
+        for idx, g in got.items():
+            alias_w = self._alias_weight[idx]
+            if g < MIN_ALIAS_COVERAGE * alias_w - 1e-9:
+                continue
+            alias_cov = g / alias_w
+            need = content_w + g - got_content.get(idx, 0.0)
+            q_cov = g / need if need else 1.0
             score = alias_cov * (0.5 + 0.5 * q_cov)
             if score < MIN_SCORE:
                 continue
-            prev = best.get(alias.code)
-            if prev is None or score > prev.score or (score == prev.score and alias.primary):
-                best[alias.code] = Candidate(alias.code, round(score, 4), alias.text, alias.primary)
+            code, primary = self._code[idx], self._primary[idx]
+            prev = best.get(code)
+            if prev is None or score > prev.score or (score == prev.score and primary):
+                best[code] = Candidate(code, round(score, 4), self._text[idx], primary)
         return sorted(best.values(), key=lambda c: (-c.score, not c.primary, c.code))
 
 

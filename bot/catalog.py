@@ -1,0 +1,124 @@
+"""The codes the engine can name: curated entries first, then every code of an imported CMS release.
+
+Two things live here because they change together when a release is imported:
+- `merge_store`: the fee years of the data directory laid over the shipped ones (an imported release of
+  the same year and the same or a later quarter replaces the shipped rows; curated words always win);
+- `name_index`: the word index over every nameable code. Imported codes are named by their CMS short
+  descriptor with CMS's abbreviations expanded ("Xcapsl ctrc rmvl w/o ecp" -> "extracapsular cataract
+  removal without ..."), plus the everyday names of `knowledge/common_names.yaml`. Building it over
+  17,000 codes takes longer than answering thousands of questions, so it is pickled in the data
+  directory and reused while the knowledge files and the imported releases are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bot.knowledge import KnowledgeBase
+from bot.records import CodeEntry, FeeYear
+from bot.understanding.procedures import ProcedureIndex
+from bot.understanding.words import Words
+
+log = logging.getLogger(__name__)
+INDEX_FORMAT = 1  # bump when ProcedureIndex or the naming rules change shape
+
+
+def merge_store(kb: KnowledgeBase, store: Any) -> KnowledgeBase:
+    """The knowledge base with the data directory's releases merged in (`store` None: unchanged).
+
+    For each year the newer release wins: a full RVU26D import replaces shipped RVU26C rows; an older
+    import of a year we ship newer is left out, so numbers of one year never mix two releases. The
+    shipped qualifying-APM conversion factor is kept when the imported file (which lacks it) is of the
+    same year.
+    """
+    if store is None or not getattr(store, "years", None):
+        return kb
+    years: dict[int, FeeYear] = dict(kb.years)
+    merged = False
+    for year, imported in store.years.items():
+        shipped = years.get(year)
+        if shipped is not None and imported.release.name < shipped.release.name:
+            continue
+        release = imported.release
+        if shipped is not None and release.qp_conversion_factor is None and shipped.release.qp_conversion_factor:
+            release = replace(release, qp_conversion_factor=shipped.release.qp_conversion_factor)
+        localities = imported.localities or (shipped.localities if shipped else ())
+        years[year] = FeeYear(release=release, rvus=imported.rvus, localities=localities)
+        merged = True
+    if not merged:
+        return kb
+    return replace(kb, years=years, zip_localities=getattr(store, "zip_localities", None) or {}, imported=True)
+
+
+def expand_descriptor(descriptor: str, abbreviations: dict[str, str], words: Words) -> str:
+    """A CMS short descriptor in plain words, token by token, for matching (never shown as our text)."""
+    out = []
+    for token in words.surface(descriptor):
+        out.append(abbreviations.get(token, token))
+    return " ".join(out)
+
+
+def nameable_entries(kb: KnowledgeBase, words: Words) -> list[CodeEntry]:
+    """Curated entries, then each imported code once (the newest year's global row names it)."""
+    entries = list(kb.codes.values())
+    if not kb.imported:
+        return entries
+    newest = kb.years[kb.newest_year]
+    for (code, modifier), row in newest.rvus.items():
+        if modifier or code in kb.codes:
+            continue
+        common = kb.common_names.get(code)
+        entries.append(CodeEntry(
+            code=code, name=expand_descriptor(row.description, kb.abbreviations, words),
+            synonyms=common.synonyms if common else (), primary_for=common.primary_for if common else (),
+            curated=False))
+    return entries
+
+
+def _fingerprint(kb: KnowledgeBase) -> str:
+    """What the index depends on: the words of every entry source, the lexicon, the imported releases."""
+    h = hashlib.sha256()
+    lex = kb.lexicon  # sets are listed sorted: their order changes with each process's hash seed
+    parts = (INDEX_FORMAT, sorted(kb.codes.items()), sorted(kb.common_names.items()),
+             sorted(kb.abbreviations.items()), sorted(lex.equivalents.items()), sorted(lex.stopwords),
+             sorted(lex.rewrites.items()), sorted(lex.settings.items()),
+             sorted((y, fy.release) for y, fy in kb.years.items()))  # an imported release carries its sha256
+    h.update(repr(parts).encode())
+    return h.hexdigest()[:24]
+
+
+def name_index(kb: KnowledgeBase, words: Words, cache_dir: Path | None) -> ProcedureIndex:
+    """The word index over every nameable code, from the cache when it is current.
+
+    Only a merged release is worth caching: the shipped knowledge base indexes in milliseconds. A cache
+    that cannot be read or written (read-only or full disk) is ignored: the index is built in memory.
+    """
+    if not kb.imported or cache_dir is None:
+        return ProcedureIndex(nameable_entries(kb, words), words)
+    path = cache_dir / f"name-index-{_fingerprint(kb)}.pickle"
+    try:
+        with path.open("rb") as fh:
+            index = pickle.load(fh)
+        if isinstance(index, ProcedureIndex):
+            return index
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        pass
+    index = ProcedureIndex(nameable_entries(kb, words), words)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in cache_dir.glob("name-index-*.pickle"):
+            old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".name-index-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.info("name index not cached (%s); it is rebuilt at each start", exc.strerror or type(exc).__name__)
+    return index

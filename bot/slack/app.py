@@ -1,0 +1,58 @@
+"""The Bolt app: settings and an engine in, a Slack app with its middleware and listeners out.
+
+The same `build_app` serves Socket Mode (`cptbot serve`) and HTTP (gunicorn on `bot.slack.wsgi`), so both
+answer alike. It makes no network call at start-up: the bot's identity (`auth.test`, needed to recognise
+its own messages and mention) is fetched on the first request and kept for the life of the process.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot.engine import Engine
+from bot.slack import listeners
+from bot.slack.dedup import SeenEvents
+from bot.slack.middleware import dedupe_events, ignore_bots_and_subtypes
+from bot.slack.settings import Settings
+
+WEB_API_TIMEOUT = 10  # seconds; Slack's Web API answers in well under a second
+
+log = logging.getLogger("bot.slack")
+
+
+def _kind(body: dict) -> str:
+    event = body.get("event") if isinstance(body.get("event"), dict) else {}
+    return str(event.get("type") or body.get("type") or body.get("command") or "request")
+
+
+def log_error(error: Exception, body: dict) -> None:
+    """A failed listener, logged by kind and cause only: never the request body (it holds the question)."""
+    if isinstance(error, SlackApiError):
+        log.warning("%s: Slack Web API call failed: %s", _kind(body), error.response.get("error", "unknown error"))
+    else:
+        log.error("%s: listener failed", _kind(body), exc_info=error)
+
+
+def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None) -> App:
+    """A ready Bolt app. `seen` defaults to an in-memory ledger (right for one process)."""
+    app = App(
+        name="cptbot",
+        token=settings.bot_token,
+        signing_secret=settings.signing_secret or "",
+        token_verification_enabled=False,
+        request_verification_enabled=not settings.socket_mode,
+        ssl_check_enabled=not settings.socket_mode,
+        process_before_response=False,
+    )
+    # Bolt reads SLACK_BOT_TOKEN itself and warns when a `client` is passed too, so the client it built is
+    # pointed at the configured Web API instead (every per-request client copies these).
+    app.client.base_url = settings.api_url
+    app.client.timeout = WEB_API_TIMEOUT
+    app.use(ignore_bots_and_subtypes)
+    app.use(dedupe_events(seen or SeenEvents()))
+    app.error(log_error)
+    listeners.register(app, engine)
+    return app

@@ -1,0 +1,76 @@
+"""From Slack text to a question, and from an Answer to a Slack message: the delivery half of the layer.
+
+Reading: a mention's own `<@BOT>` is removed; everything else (Slack's `&amp;`/`&lt;`/`&gt;`, links, other
+mentions) is undone by the engine's `clean`, the one place that reads Slack markup for every caller.
+Writing: the engine's Answer goes through `bot.render.blocks`, which escapes and cuts to Slack's limits;
+this module only adds what depends on where the answer is shown (the Share button, who asked).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import time
+
+from bot.answer import Answer
+from bot.ask import ask
+from bot.engine import Engine
+from bot.render.blocks import MAX_BLOCKS, button, fallback_text, fit, render_blocks
+
+SHARE_ACTION = "cpt_share"
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+MAX_ECHO = 300
+
+log = logging.getLogger("bot.slack")
+
+
+def strip_mention(text: str, bot_user_id: str | None) -> str:
+    """The message without the bot's own mention(s), e.g. `<@U0BOT> wRVU for LEEP` -> `wRVU for LEEP`."""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    else:
+        text = re.sub(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text)
+    return " ".join(text.split())
+
+
+def as_typed(text: str) -> str:
+    """Slack's escaping undone (`&amp;` -> `&`), for showing a question back (it is escaped again on output)."""
+    return html.unescape(text) if "&" in text else text
+
+
+def answer_question(engine: Engine, question: str, user_id: str | None, kind: str) -> Answer:
+    """`ask` with a log line of kind, outcome and time (never the question), and a polite reply on a bug.
+
+    A listener that raises leaves the person with Slack's "dispatch_failed" or with silence; an apology
+    tells them to try again, and the traceback still reaches the log.
+    """
+    start = time.perf_counter()
+    try:
+        answer = ask(engine, question, user_id)
+    except Exception:
+        log.exception("%s: the engine failed", kind)
+        return Answer(status="not_found", intent="error",
+                      headline="Sorry, something went wrong while answering that. Please try again.")
+    log.info("%s: %s/%s in %.1f ms", kind, answer.status, answer.intent, (time.perf_counter() - start) * 1000)
+    return answer
+
+
+def share_button(question: str) -> dict:
+    return button("Share in channel", SHARE_ACTION, question)
+
+
+def private_message(answer: Answer, question: str) -> dict:
+    """An ephemeral `/cpt` answer: the answer plus a "Share in channel" button that re-asks `question`."""
+    return {"text": fallback_text(answer),
+            "blocks": render_blocks(answer, extra_buttons=[share_button(question)], max_blocks=MAX_BLOCKS)}
+
+
+def public_message(answer: Answer, asked_by: str | None = None, question: str | None = None) -> dict:
+    """A visible answer; when shared from `/cpt`, a context line says who asked what (escaped)."""
+    if not asked_by or question is None:
+        return {"text": fallback_text(answer), "blocks": render_blocks(answer)}
+    who = f"<@{asked_by}>" if _USER_ID.fullmatch(asked_by) else "Someone"
+    asked = {"type": "context", "elements": [
+        {"type": "mrkdwn", "text": f"{who} asked: /cpt {fit(as_typed(question), MAX_ECHO)}"}]}
+    return {"text": fallback_text(answer), "blocks": [*render_blocks(answer, max_blocks=MAX_BLOCKS - 1), asked]}

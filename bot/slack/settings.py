@@ -1,0 +1,126 @@
+"""Slack settings from the environment, checked before anything connects.
+
+A wrong setting is the most common way a new install fails, so each problem is reported as one sentence
+that names the variable and says what it should look like. The value itself is never repeated: a
+token pasted into the wrong variable must not end up in a terminal, a log or a CI transcript.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+_BOT_TOKEN = re.compile(r"xoxb-[A-Za-z0-9-]{8,}")
+_APP_TOKEN = re.compile(r"xapp-[A-Za-z0-9-]{8,}")
+_SIGNING_SECRET = re.compile(r"[0-9a-fA-F]{16,128}")
+
+
+class SettingsError(Exception):
+    """A missing or malformed setting; `str(error)` is one sentence naming the variable, never its value."""
+
+    def __init__(self, variable: str, sentence: str):
+        super().__init__(sentence)
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the Slack app needs; secrets are left out of `repr` so a stray print cannot leak them."""
+
+    bot_token: str = field(repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    port: int = DEFAULT_PORT
+    api_url: str = DEFAULT_API_URL
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode when an app-level token is given (no public URL needed), HTTP otherwise."""
+        return self.app_token is not None
+
+    def secrets(self) -> tuple[str, ...]:
+        """The secret values, for the log filter that keeps them out of every line."""
+        return tuple(s for s in (self.bot_token, self.signing_secret, self.app_token) if s)
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name)
+    if value is None or not value.strip():
+        return None
+    return value.strip()
+
+
+def _bot_token(env: Mapping[str, str]) -> str:
+    value = _get(env, "SLACK_BOT_TOKEN")
+    if value is None:
+        raise SettingsError("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token "
+                            "(xoxb-...) from your Slack app's OAuth & Permissions page.")
+    if not _BOT_TOKEN.fullmatch(value):
+        raise SettingsError("SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN does not look like a bot token: it should "
+                            "start with xoxb- (the Bot User OAuth Token, not a user or app-level token).")
+    return value
+
+
+def _app_token(env: Mapping[str, str]) -> str | None:
+    value = _get(env, "SLACK_APP_TOKEN")
+    if value is not None and not _APP_TOKEN.fullmatch(value):
+        raise SettingsError("SLACK_APP_TOKEN", "SLACK_APP_TOKEN does not look like an app-level token: it "
+                            "should start with xapp- (Basic Information > App-Level Tokens, scope "
+                            "connections:write).")
+    return value
+
+
+def _signing_secret(env: Mapping[str, str]) -> str:
+    value = _get(env, "SLACK_SIGNING_SECRET")
+    if value is None:
+        raise SettingsError("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to "
+                            "check that requests come from Slack (Basic Information > App Credentials), "
+                            "or set SLACK_APP_TOKEN to use Socket Mode instead.")
+    if not _SIGNING_SECRET.fullmatch(value):
+        raise SettingsError("SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET does not look like a signing "
+                            "secret: it should be the hexadecimal string shown under Basic Information > "
+                            "App Credentials.")
+    return value
+
+
+def _port(env: Mapping[str, str], port: int | None) -> int:
+    if port is not None:
+        text = str(port)
+        name = "--port"
+    else:
+        text = _get(env, "PORT") or str(DEFAULT_PORT)
+        name = "PORT"
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise SettingsError(name, f"{name} must be a whole number from 1 to 65535.")
+    return int(text)
+
+
+def _api_url(env: Mapping[str, str]) -> str:
+    value = _get(env, "CPTBOT_SLACK_API_URL") or DEFAULT_API_URL
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError("CPTBOT_SLACK_API_URL", "CPTBOT_SLACK_API_URL must be the http(s) base URL of "
+                            f"Slack's Web API, such as {DEFAULT_API_URL} (or leave it unset).")
+    return value if value.endswith("/") else value + "/"
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, http: bool = False, port: int | None = None) -> Settings:
+    """Read and check the settings for one way of running.
+
+    Socket Mode (the default when SLACK_APP_TOKEN is set) needs the bot and app tokens; HTTP (`http=True`,
+    or no app token) needs the bot token and the signing secret. Raises SettingsError on the first problem.
+    """
+    env = os.environ if env is None else env
+    bot_token = _bot_token(env)
+    api_url = _api_url(env)
+    app_token = None if http else _app_token(env)
+    if app_token is not None:
+        return Settings(bot_token=bot_token, app_token=app_token, api_url=api_url,
+                        signing_secret=_get(env, "SLACK_SIGNING_SECRET"), port=DEFAULT_PORT)
+    return Settings(bot_token=bot_token, signing_secret=_signing_secret(env), port=_port(env, port),
+                    api_url=api_url)
