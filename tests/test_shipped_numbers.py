@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import fields
 
-from tests.conftest import CMS, RVU_FILES
-
 from bot.records import Rvu
+from tests.conftest import CMS, RVU_FILES
 
 
 def test_every_curated_code_is_priced_in_every_year_that_has_it(kb, cms_rvus):
