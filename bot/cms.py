@@ -636,6 +636,8 @@ def gather_inputs(paths: Iterable[str | Path]) -> tuple[list[CmsInput], list[str
                 inputs.append(CmsInput(name=member, display=f"{display}/{member}", picked=True, qp_only=qp_only,
                                        data=_read(path / member, f"{display}/{member}"), archive=display + "/"))
             continue
+        if path.suffix.lower() in (".xlsx", ".xls"):
+            raise CmsFileError(display, "an Excel workbook: cptbot reads the CSV version of the same CMS file")
         data = _read(path, display)
         if data[:4] in ZIP_MAGIC or path.suffix.lower() == ".zip":
             inputs.extend(_from_zip(display, data, notes))

@@ -19,7 +19,15 @@ from bot.answer import Answer
 from bot.catalog import expand_descriptor, merge_store, name_index
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
-from bot.understanding.entities import Entities, PlaceFinder, find_codes, find_modifiers, find_years
+from bot.understanding.entities import (
+    Entities,
+    PlaceFinder,
+    find_codes,
+    find_global_periods,
+    find_malformed_codes,
+    find_modifiers,
+    find_years,
+)
 from bot.understanding.intents import IntentMatch, IntentMatcher, load_intents
 from bot.understanding.procedures import Candidate, ProcedureIndex, close_calls
 from bot.understanding.words import Token, Words, clean
@@ -109,7 +117,9 @@ class Engine:
         ent = Entities()
         ent.codes, ent.code_modifiers = find_codes(text)
         ent.modifiers, ent.unknown_modifiers = find_modifiers(text, set(self.kb.modifiers), ent.code_modifiers)
-        ent.years = find_years(text)
+        ent.years = find_years(text, self.kb.lexicon.relative_years, self.kb.newest_year)
+        ent.global_periods = find_global_periods(text)
+        ent.malformed_codes = find_malformed_codes(text)
         self.places.find(tokens, text, ent)
         self.places.find_zip(text, ent, self.kb.known_code)
         mods_lower = {m.lower() for m in ent.modifiers + ent.unknown_modifiers}
@@ -153,21 +163,29 @@ class Engine:
             return self._help()
         years_known = [y for y in ent.years if y in kb.years]
         years_unknown = [y for y in ent.years if y not in kb.years and 1990 <= y <= 2100]
-        year = max(years_known) if years_known else kb.newest_year
+        year = self._year(r)
         fy = kb.years[year]
         known_codes = [c for c in ent.codes if (c, "") in fy.rvus or c in kb.codes]
         unknown_codes = [c for c in ent.codes if c not in known_codes]
 
         if r.has("set_preference") and not known_codes:
             return self._remember(r)
-        if r.has("conversion_factor") and not known_codes:
-            return replies.conversion_factor(kb, sorted(years_known or [kb.newest_year], reverse=True))
         if years_unknown and not years_known:
-            have = ", ".join(str(y) for y in sorted(kb.years))
+            have = ", ".join(f"CY{y}" for y in sorted(kb.years))
             return replies.not_found(f"I don't have the CY{years_unknown[0]} fee schedule; I have {have}.",
                                      year=None)
+        if r.has("conversion_factor") and not known_codes:
+            return replies.conversion_factor(kb, sorted(years_known or [kb.newest_year], reverse=True))
+        if ent.malformed_codes and not ent.codes:
+            bad = ent.malformed_codes[0]
+            return replies.not_found(f"{bad} is not a CPT or HCPCS code: codes have five characters (like 57461, "
+                                     "0345T or G0101). Check the number.", year=year)
 
         codes: list[str] = list(known_codes)
+        if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare")):
+            # "can I bill 99213 with an EMB same day": one code by number, another by name.
+            named, _, _ = self._codes_by_words(r)
+            codes += [c for c in named if c not in codes and (c, "") in fy.rvus]
         if r.has("modifier_which") and not ent.codes and not ent.modifiers:
             # "which modifier when the patient returns to the OR": the situation's words can also fit a
             # procedure's name, but the person asked for a modifier, so the modifiers are searched first.
@@ -202,6 +220,8 @@ class Engine:
         if codes:
             return self._about_codes(r, codes, fy, settings, localities, unknown_codes)
 
+        if ent.global_periods and (r.has("global") or len(r.tokens) <= 3):
+            return replies.global_period_answer(kb, ent.global_periods)
         if ent.modifiers or ent.unknown_modifiers or r.has("modifier") or r.has("modifier_which"):
             mod_answer = self._modifiers(r)
             if mod_answer is not None:
@@ -236,16 +256,24 @@ class Engine:
             parts = [p for p in SPLIT_RE.split(r.text) if p and p.strip()]
             if len(parts) > 1:
                 found: list[str] = []
-                for part in parts:
+                fy = self.kb.years[self._year(r)]
+                for i, part in enumerate(parts):
                     cands = self.find_procedures(r, part)
-                    if cands:
-                        top = close_calls(cands)
-                        chosen = _pick(top)
-                        if chosen is None:
-                            return [], cands, top
-                        if chosen.code not in found:
-                            found.append(chosen.code)
-                if len(found) > 1:
+                    top = close_calls(cands)
+                    chosen = _pick(top)
+                    if chosen is None:
+                        # "lap vs open rfa liver": the short side shares the other side's words after its first
+                        borrowed = " ".join(w for j, p in enumerate(parts) if j != i for w in p.split()[1:])
+                        retry = close_calls(self.find_procedures(r, f"{part} {borrowed}")) if borrowed else []
+                        chosen = _pick(retry) if retry else None
+                    if chosen is None and top and r.has("visit_with_procedure") and not any(
+                            _is_procedure(fy, c.code) for c in top):
+                        continue  # "new pt visit and EMB same day": the visit side names no procedure
+                    if chosen is None and top:
+                        return [], cands, top
+                    if chosen is not None and chosen.code not in found:
+                        found.append(chosen.code)
+                if len(found) > 1 or (found and r.has("visit_with_procedure")):
                     return found, [], []
         cands = self.find_procedures(r)
         if not cands:
@@ -285,13 +313,13 @@ class Engine:
         kb, ent = self.kb, r.entities
         intent = next((m.name for m in r.intents if m.name in CODE_INTENTS and self._fits(m.name, r, codes)),
                       "describe")
+        if len(codes) == 1 and len({y for y in ent.years if y in kb.years}) >= 2 and intent in ("describe", "rvu"):
+            intent = "change"  # "57520 2025 vs 2026"
         if intent == "change":
-            years = sorted({y for y in ent.years if y in kb.years} | {fy.year})
-            old = years[0] if len(years) > 1 else max((y for y in kb.years if y < fy.year), default=None)
+            old, new = self._change_years(r)
             if old is None:
-                return replies.not_found(f"I have only CY{fy.year}, so there is nothing to compare it with.",
-                                         year=fy.year)
-            new = years[-1] if len(years) > 1 else fy.year
+                return replies.not_found(f"I have only CY{new}, so there is nothing to compare it with.",
+                                         year=new)
             ans = replies.change(kb, codes[0], kb.years[old], kb.years[new])
         elif intent == "multiple_procedures":
             ans = replies.several_procedures(kb, codes, fy, settings, localities[0] if localities else None,
@@ -354,14 +382,34 @@ class Engine:
         asked += [c.code for c in close_calls(self.modifier_index.search(every, content))[:1]]
         return next((m for m in asked if m in rows), "")
 
+    def _change_years(self, r: Reading) -> tuple[int | None, int]:
+        """The two years a change question compares: both named; one named and the newest (or the year
+        before, when the named one is the newest); none named: the newest and the year before it."""
+        years = sorted(self.kb.years)
+        named = sorted({y for y in r.entities.years if y in self.kb.years})
+        if len(named) >= 2:
+            return named[0], named[-1]
+        pivot = named[0] if named else years[-1]
+        if pivot < years[-1]:
+            return pivot, years[-1]
+        older = [y for y in years if y < pivot]
+        return (older[-1] if older else None), pivot
+
+    def _year(self, r: Reading) -> int:
+        """The year a question asks about: the latest loaded year it names, else the newest."""
+        named = [y for y in r.entities.years if y in self.kb.years]
+        return max(named) if named else self.kb.newest_year
+
     def _fits(self, intent: str, r: Reading, codes: list[str]) -> bool:
         """Whether an intent's needs are met (compare and multiple procedures need two codes)."""
         if intent in ("compare", "multiple_procedures"):
             return len(codes) > 1
-        if intent == "visit_with_procedure":  # "level 3 office visit" alone is a visit, not a procedure
-            return any(_is_procedure(self.kb.years[r.entities.years[0]] if r.entities.years
-                                     and r.entities.years[0] in self.kb.years else
-                                     self.kb.years[self.kb.newest_year], c) for c in codes)
+        if intent == "visit_with_procedure":
+            # "level 3 office visit" alone is a visit, not a procedure; two procedures "same day" and no visit
+            # is a multiple-procedure question.
+            fy = self.kb.years[self._year(r)]
+            procedures = [c for c in codes if _is_procedure(fy, c)]
+            return bool(procedures) and (len(procedures) == 1 or len(procedures) < len(codes))
         if intent == "change":
             return len(self.kb.years) > 1
         return True

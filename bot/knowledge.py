@@ -85,6 +85,7 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     rewrites: dict[str, str] = field(default_factory=dict)  # phrase -> phrase, before tokenising
     settings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "office"/"facility" -> phrases
+    relative_years: dict[str, int] = field(default_factory=dict)  # "last year" -> -1 (from the newest year)
 
 
 @dataclass(frozen=True)
@@ -321,7 +322,25 @@ def _load_lexicon(root: Path, problems: Problems) -> Lexicon:
             continue
         settings[name] = tuple(w.lower() for w in words)
     return Lexicon(equivalents=equivalents, stopwords=frozenset(w.lower() for w in stop),
-                   rewrites=_mapping(doc, "rewrites", disp, problems), settings=settings)
+                   rewrites=_mapping(doc, "rewrites", disp, problems), settings=settings,
+                   relative_years=_relative_years(doc, disp, problems))
+
+
+def _relative_years(doc: Any, disp: str, problems: Problems) -> dict[str, int]:
+    """`relative_years`: phrase -> years before (negative) or after the newest fee schedule year."""
+    value = doc.get("relative_years", {}) if isinstance(doc, dict) else {}
+    if not isinstance(value, dict):
+        problems.add(disp, doc.line_of("relative_years"), "(file)", "relative_years",
+                     "must map a phrase to a whole number of years (e.g. last year: -1)")
+        return {}
+    out = {}
+    for phrase, offset in value.items():
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            problems.add(disp, value.line_of(phrase), str(phrase), "relative_years",
+                         f"must be a whole number of years, got {offset!r}")
+            continue
+        out[str(phrase).lower()] = offset
+    return out
 
 
 def _load_places(root: Path, problems: Problems) -> Places:

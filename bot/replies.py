@@ -345,6 +345,22 @@ def clarify(kb: KnowledgeBase, codes: list[str], fy: FeeYear, phrase: str, ask_p
                   headline=f"\"{phrase}\" fits several codes. Which one do you mean?", choices=choices)
 
 
+def global_period_answer(kb: KnowledgeBase, indicators: list[str]) -> Answer:
+    """What global indicators mean, asked without a code ("what does MMM global mean")."""
+    sections = []
+    for g in indicators:
+        gp = kb.global_periods.get(g)
+        if gp is None:
+            continue
+        mods = f" Modifiers that matter here: {', '.join(gp.modifiers)}." if gp.modifiers else ""
+        sections.append(Section(f"Global period {gp.code}: {gp.name}", [], f"{gp.meaning} {gp.visits}{mods}"))
+    if not sections:
+        return not_found("I don't know that global indicator; CMS uses 000, 010, 090, MMM, XXX, YYY and ZZZ.")
+    first = kb.global_periods[indicators[0]]
+    return Answer(status="answered", intent="global", headline=f"{first.code} means: {first.name}.",
+                  sections=sections)
+
+
 def not_found(headline: str, year: int | None = None, intent: str = "not_found") -> Answer:
     return Answer(status="not_found", intent=intent, headline=headline, year=year)
 

@@ -643,12 +643,24 @@ def _pair_variants(parsed: _Parsed, notes: list[str]) -> None:
 
 def _check(parsed: _Parsed, current: dict, notes: list[str]) -> None:
     """Cross-file checks before anything is written: years agree, ZIPs and counties name real localities."""
-    from bot.cms import CmsFileError
+    from bot.cms import CmsFileError, rvu_variant
 
+    # A QPP file on its own, for a release already imported from its nonQPP twin: keep the twin's rows
+    # (the amounts most clinicians are paid) and take the QP conversion factor only.
+    for entry in list(parsed.rvus):
+        rvu, name, item = entry
+        stored = current["releases"].get(name)
+        if (rvu_variant(item.name) == "QPP" and stored is not None
+                and rvu_variant(stored["sources"][0]["name"]) == "nonQPP"):
+            parsed.rvus.remove(entry)
+            parsed.qp[name] = (rvu.conversion_factor, item)
+            notes[:] = [n for n in notes if not n.startswith(f"{item.display} is the QPP variant")]
+            notes.append(f"{name} keeps the rows of {stored['sources'][0]['name']}; {item.display} adds its QP "
+                         f"conversion factor (${rvu.conversion_factor:.4f})")
     rvu_years = {rvu.year for rvu, _, _ in parsed.rvus}
     stored_years = {r["year"] for r in current["releases"].values()}
     for release, (_, item) in parsed.qp.items():
-        if release not in {name for _, name, _ in parsed.rvus}:
+        if release not in {name for _, name, _ in parsed.rvus} and release not in current["releases"]:
             raise CmsFileError(item.display, f"is the QPP file of {release}, imported only with its nonQPP twin")
     for year, (_, item) in parsed.gpcis.items():
         if rvu_years and year not in rvu_years:
@@ -797,6 +809,13 @@ def _compose(parsed: _Parsed, current: dict, objects: Path, written: list[Path],
         newer = [n for n, r in doc["releases"].items() if r["year"] == rvu.year and n > name]
         if newer:
             report.notes.append(f"{max(newer)} stays the default for CY{rvu.year}: it is newer than {name}")
+    for name, (cf, item) in parsed.qp.items():
+        if name not in {n for _, n, _ in parsed.rvus}:  # a QPP file for a stored release: its CF only
+            stored = doc["releases"][name] = dict(doc["releases"][name])
+            source = dataclasses.asdict(SourceFile.of(item, "rvu"))
+            stored["qp_conversion_factor"] = cf
+            stored["sources"] = [*stored["sources"][:1], source]
+            report.sources.append(SourceFile.of(item, "rvu"))
     imported_years = {rvu.year for rvu, _, _ in parsed.rvus}
     for year in parsed.gpcis:
         report.localities = max(report.localities, len(parsed.gpcis[year][0]))
@@ -868,7 +887,7 @@ def import_paths(paths: Iterable[str | Path], data_dir: Path | None = None) -> I
     inputs, notes = gather_inputs(paths)
     report.notes.extend(notes)
     parsed = _parse(inputs, report.notes)
-    if not (parsed.rvus or parsed.gpcis or parsed.counties or parsed.zip5):
+    if not (parsed.rvus or parsed.qp or parsed.gpcis or parsed.counties or parsed.zip5):
         why = "; ".join(KINDS[classify(i)] for i in inputs[:3])
         raise CmsFileError(", ".join(i.display for i in inputs), f"{why}: nothing to import (name {EXPECTED})")
     written: list[Path] = []

@@ -407,3 +407,23 @@ def test_a_gpci_file_alone_updates_the_stored_releases_of_its_year(data_dir, tmp
     alaska = next(loc for loc in store.years[2025].localities if loc.key == "02102-01")
     assert alaska.pe_gpci == 1.091 and alaska.counties == "ALL COUNTIES"
     assert next(loc for loc in store.years[2026].localities if loc.key == "02102-01").pe_gpci == 1.065
+
+
+def test_a_qpp_file_alone_lends_its_conversion_factor_to_the_stored_release(data_dir, tmp_path):
+    qpp = tmp_path / "PPRRVU2026_Jul_QPP.csv"
+    qpp.write_bytes(RVU26.read_bytes().replace(b",33.4009,", b",33.5675,"))
+    report = import_paths([qpp], data_dir)
+    assert not report.releases and any("adds its QP conversion factor" in n for n in report.notes)
+    store = load_store(data_dir)
+    assert store is not None
+    release = store.years[2026].release
+    assert (release.conversion_factor, release.qp_conversion_factor) == (33.4009, 33.5675)
+    assert release.source_file == RVU26.name
+    assert [s.name for s in store.sources["RVU26C"]][:2] == [RVU26.name, qpp.name]
+
+
+def test_an_excel_workbook_is_refused_by_name(tmp_path):
+    book = tmp_path / "PPRRVU2026_Jul_nonQPP.xlsx"
+    book.write_bytes(b"PK\x03\x04")
+    with pytest.raises(CmsFileError, match="Excel workbook"):
+        import_paths([book], tmp_path / "data")

@@ -7,20 +7,16 @@ its own messages and mention) is fetched on the first request and kept for the l
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from bot.engine import Engine
 from bot.slack import listeners
 from bot.slack.dedup import SeenEvents
+from bot.slack.messages import log_failure
 from bot.slack.middleware import dedupe_events, ignore_bots_and_subtypes
 from bot.slack.settings import Settings
 
 WEB_API_TIMEOUT = 10  # seconds; Slack's Web API answers in well under a second
-
-log = logging.getLogger("bot.slack")
 
 
 def _kind(body: dict) -> str:
@@ -29,11 +25,8 @@ def _kind(body: dict) -> str:
 
 
 def log_error(error: Exception, body: dict) -> None:
-    """A failed listener, logged by kind and cause only: never the request body (it holds the question)."""
-    if isinstance(error, SlackApiError):
-        log.warning("%s: Slack Web API call failed: %s", _kind(body), error.response.get("error", "unknown error"))
-    else:
-        log.error("%s: listener failed", _kind(body), exc_info=error)
+    """Bolt's error hook for ack functions and middleware: kind and cause, never the body."""
+    log_failure(_kind(body), error)
 
 
 def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None) -> App:
@@ -45,7 +38,9 @@ def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None
         token_verification_enabled=False,
         request_verification_enabled=not settings.socket_mode,
         ssl_check_enabled=not settings.socket_mode,
-        process_before_response=False,
+        # Listeners run in the request's thread: `/cpt` answers inside its ack with no wait (Bolt's other
+        # mode polls for the ack every 10 ms). Web API work goes to lazy listeners, after Slack has its 200.
+        process_before_response=True,
     )
     # Bolt reads SLACK_BOT_TOKEN itself and warns when a `client` is passed too, so the client it built is
     # pointed at the configured Web API instead (every per-request client copies these).

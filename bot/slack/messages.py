@@ -8,10 +8,15 @@ this module only adds what depends on where the answer is shown (the Share butto
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import re
 import time
+from collections.abc import Callable
+
+from slack_bolt import Ack
+from slack_sdk.errors import SlackApiError
 
 from bot.answer import Answer
 from bot.ask import ask
@@ -74,3 +79,32 @@ def public_message(answer: Answer, asked_by: str | None = None, question: str | 
     asked = {"type": "context", "elements": [
         {"type": "mrkdwn", "text": f"{who} asked: /cpt {fit(as_typed(question), MAX_ECHO)}"}]}
     return {"text": fallback_text(answer), "blocks": [*render_blocks(answer, max_blocks=MAX_BLOCKS - 1), asked]}
+
+
+def acknowledge(ack: Ack) -> None:
+    """The ack of a listener whose work (a Web API call) runs after Slack has its 200 (a lazy listener)."""
+    ack()
+
+
+def log_failure(kind: str, error: Exception) -> None:
+    """A failed delivery, logged by kind and cause only: never the request (it holds the question)."""
+    if isinstance(error, SlackApiError):
+        log.warning("%s: Slack Web API call failed: %s", kind, error.response.get("error", "unknown error"))
+    else:
+        log.error("%s: listener failed", kind, exc_info=error)
+
+
+def reported(kind: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Decorate a lazy listener so that its failure is logged by `log_failure` (Bolt would log the error text)."""
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(func)  # Bolt reads the wrapped function's argument names to inject them
+        def wrapper(**kwargs) -> None:
+            try:
+                func(**kwargs)
+            except Exception as error:
+                log_failure(kind, error)
+
+        return wrapper
+
+    return decorate

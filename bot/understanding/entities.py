@@ -20,8 +20,14 @@ MODIFIER_AFTER_WORD_RE = re.compile(r"\b(?:modifiers?|mods?)\s*[:#-]?\s*([0-9A-Z
 MODIFIER_BEFORE_WORD_RE = re.compile(r"\b([0-9A-Za-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
 DASH_MODIFIER_RE = re.compile(r"(?<![\w-])-([0-9]{2}|[A-Z]{2})\b")
 BARE_TOKEN_RE = re.compile(r"\b([0-9A-Za-z]{2})\b")
+GLOBAL_RE = re.compile(r"(?<![\w.])(000|010|090|mmm|xxx|yyy|zzz)(?![\w.])", re.I)
+GLOBAL_WORD_RE = re.compile(r"\bglobal", re.I)
+MALFORMED_CODE_RE = re.compile(r"\b(?:cpt|hcpcs|code)\s*#?\s*(\d{1,4}|\d{6,})(?![\dA-Za-z])", re.I)
+BARE_UNIT_RE = re.compile(r"^\s*(?:-|\s)?(?:min|mins|minutes?|hours?|hrs?|years?|yrs?|days?|weeks?|months?|units?|"
+                          r"percent|%|dollars?|\$)", re.I)
 YEAR_RE = re.compile(r"\b(?:cy\s?)?((?:19|20)\d\d)\b", re.I)
 ZIP_NUMBER_RE = re.compile(r"(?<![\w$.,])(\d{5})(?:-\d{4})?(?![\w.]\w)")
+ZIP_WORD_RE = re.compile(r"\bzip(?:\s*code)?\s*[:#]?\s*$", re.I)
 ZIP_CUE_RE = re.compile(r"\b(?:zip(?:\s*code)?|in|near|at|locality|area)\s*[:#]?\s*$", re.I)
 ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an", "be", "by", "do", "go", "he",
                       "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga"}
@@ -38,6 +44,8 @@ class Entities:
     localities: list[Locality] = field(default_factory=list)
     state: str | None = None  # a state named without a single locality
     zip_code: str | None = None
+    global_periods: list[str] = field(default_factory=list)  # "MMM", "010": indicators asked about
+    malformed_codes: list[str] = field(default_factory=list)  # "cpt 5746": a code with the wrong length
     positions: set[int] = field(default_factory=set)  # token positions explained by these entities
 
 
@@ -77,6 +85,9 @@ def find_modifiers(text: str, known: set[str], code_mods: dict[str, str]) -> tup
     for m in DASH_MODIFIER_RE.finditer(text):
         add(m.group(1), strict=True)
     talks_modifiers = bool(MODIFIER_WORD_RE.search(text))
+    # With no code in the question, a known two-digit modifier standing alone ("when do I use 79") is one,
+    # unless a unit follows it ("25 minutes").
+    no_code = not CODE_RE.search(text) and not code_mods
     for m in BARE_TOKEN_RE.finditer(text):
         raw = m.group(1)
         if raw.upper() not in known:
@@ -85,16 +96,41 @@ def find_modifiers(text: str, known: set[str], code_mods: dict[str, str]) -> tup
             add(raw, strict=True)  # XU, AS, TC written in capitals
         elif talks_modifiers and (raw.isdigit() or raw.lower() not in ENGLISH_TWO_LETTER):
             add(raw, strict=True)
+        elif raw.isalpha() and raw.lower() not in ENGLISH_TWO_LETTER:
+            add(raw, strict=True)  # "gy vs gz": letter modifiers that are no English word
+        elif raw.isdigit() and no_code and not BARE_UNIT_RE.match(text[m.end():]):
+            add(raw, strict=True)
     return found, unknown
 
 
-def find_years(text: str) -> list[int]:
+def find_years(text: str, relative: dict[str, int] | None = None, newest: int | None = None) -> list[int]:
+    """Years written out ("2025", "CY2025") and, given the newest loaded year, relative ones ("last year")."""
     years: list[int] = []
     for m in YEAR_RE.finditer(text):
         y = int(m.group(1))
         if y not in years:
             years.append(y)
+    if relative and newest is not None:
+        lowered = text.lower()
+        for phrase, offset in relative.items():
+            if re.search(rf"\b{re.escape(phrase)}\b", lowered) and newest + offset not in years:
+                years.append(newest + offset)
     return years
+
+
+def find_global_periods(text: str) -> list[str]:
+    """Global indicators named in a question: "MMM", "YYY", "ZZZ", "XXX" (in capitals), or 000/010/090."""
+    found: list[str] = []
+    for m in GLOBAL_RE.finditer(text):
+        g = m.group(1)
+        if (g.isdigit() or g.isupper() or GLOBAL_WORD_RE.search(text)) and g.upper() not in found:
+            found.append(g.upper())
+    return found
+
+
+def find_malformed_codes(text: str) -> list[str]:
+    """Numbers written as a code ("cpt 5746", "code 574611") that have the wrong number of digits."""
+    return [m.group(1) for m in MALFORMED_CODE_RE.finditer(text)]
 
 
 def _phrases_in(stems: list[str], phrase: tuple[str, ...]) -> list[range]:
@@ -166,17 +202,21 @@ class PlaceFinder:
     def find_zip(self, text: str, ent: Entities, is_code: Callable[[str], bool]) -> None:
         """A ZIP code names its Medicare locality (after an import of CMS's ZIP file).
 
-        Five digits are a ZIP when they follow "zip", "in", "near", "at" or "locality", or when they are
-        not a code we know; so "payment for 99213 in 10001" and "set locality 10001" both work, while
-        "27447" alone stays a CPT code.
+        Five digits are a ZIP when they follow "zip", "in", "near", "at" or "locality", so "payment for
+        99213 in 10001" and "set locality 10001" both work, while "27447" or "99216" alone stays a code.
+        After "zip" they are a ZIP even without the ZIP file: never mistaken for a code.
         """
         for m in ZIP_NUMBER_RE.finditer(text):
             z = m.group(1)
+            if ZIP_WORD_RE.search(text[:m.start()]):
+                ent.zip_code = ent.zip_code or z
+                if z in ent.codes:
+                    ent.codes.remove(z)
             mac_locality = self.zips.get(z)
             key = f"{mac_locality[0]}-{mac_locality[1]}" if mac_locality else ""
             if key not in self.by_key:
                 continue
-            if not (ZIP_CUE_RE.search(text[:m.start()]) or not is_code(z)):
+            if not ZIP_CUE_RE.search(text[:m.start()]):
                 continue
             if z in ent.codes:
                 ent.codes.remove(z)

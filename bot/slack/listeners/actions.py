@@ -1,7 +1,8 @@
 """Button clicks: "Share in channel" and a code chosen when the engine asked back.
 
 Both buttons carry a question in their value and the click asks it again: the engine is deterministic,
-so the shared or chosen answer is exactly what the person would get by typing it.
+so the shared or chosen answer is exactly what the person would get by typing it. The click is
+acknowledged at once; the answer is delivered after, by a lazy listener.
 - Share: the answer is posted visibly where `/cpt` was used (with who asked), and the private copy goes.
 - Choice in a private message: the private message is replaced by the answer for that code.
 - Choice in a channel or DM message: the answer is posted in the same thread.
@@ -12,12 +13,19 @@ from __future__ import annotations
 import logging
 import re
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.engine import Engine
 from bot.render.blocks import CHOICE_ACTION_PREFIX
-from bot.slack.messages import SHARE_ACTION, answer_question, private_message, public_message
+from bot.slack.messages import (
+    SHARE_ACTION,
+    acknowledge,
+    answer_question,
+    private_message,
+    public_message,
+    reported,
+)
 
 log = logging.getLogger("bot.slack")
 
@@ -33,34 +41,42 @@ def _where(body: dict) -> tuple[str | None, str | None]:
     return channel, thread_ts
 
 
+def _sent(kind: str, response) -> None:
+    """A response_url post does not raise when Slack refuses it (expired, used 5 times): log that here."""
+    if getattr(response, "status_code", 200) != 200:
+        log.warning("%s: response_url refused the message: HTTP %s", kind, response.status_code)
+
+
 def register(app: App, engine: Engine) -> None:
-    @app.action(SHARE_ACTION)
-    def share(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
-        ack()
+    @reported("share")
+    def share(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         question = action.get("value") or ""
         user = (body.get("user") or {}).get("id")
         message = public_message(answer_question(engine, question, user, "share"), asked_by=user, question=question)
         if body.get("response_url"):
-            respond(response_type="in_channel", replace_original=False, **message)
+            _sent("share", respond(response_type="in_channel", replace_original=False, **message))
             if (body.get("container") or {}).get("is_ephemeral"):
-                respond(delete_original=True)
+                _sent("share", respond(delete_original=True))
             return
         channel, _ = _where(body)
         if channel:
             client.chat_postMessage(channel=channel, **message)
 
-    @app.action(re.compile(rf"^{CHOICE_ACTION_PREFIX}\d+$"))
-    def choose(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
-        ack()
+    @reported("choice")
+    def choose(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         question = action.get("value") or ""
         user = (body.get("user") or {}).get("id")
         answer = answer_question(engine, question, user, "choice")
         container = body.get("container") or {}
         if container.get("is_ephemeral") and body.get("response_url"):
-            respond(replace_original=True, response_type="ephemeral", **private_message(answer, question))
+            _sent("choice", respond(replace_original=True, response_type="ephemeral",
+                                    **private_message(answer, question)))
             return
         channel, thread_ts = _where(body)
         if not channel:
             log.warning("choice: no channel to answer in (container %s)", container.get("type"))
             return
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, **public_message(answer))
+
+    app.action(SHARE_ACTION)(ack=acknowledge, lazy=[share])
+    app.action(re.compile(rf"^{CHOICE_ACTION_PREFIX}\d+$"))(ack=acknowledge, lazy=[choose])

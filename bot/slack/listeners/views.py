@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.engine import Engine
 from bot.render.blocks import header_block, render_blocks, text_block
-from bot.slack.messages import answer_question
+from bot.slack.messages import acknowledge, answer_question, reported
 
 MAX_VIEW_BLOCKS = 100
 HOW_TO_ASK = ("• `/cpt <question or code>` answers privately, with a button to share the answer in the channel.\n"
@@ -33,8 +33,10 @@ def home_view(engine: Engine, user_id: str | None = None) -> dict:
 
 
 def register(app: App, engine: Engine) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event: dict, client: WebClient) -> None:
+    @reported("home")
+    def publish_home(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         client.views_publish(user_id=event["user"], view=home_view(engine, event["user"]))
+
+    app.event("app_home_opened")(ack=acknowledge, lazy=[publish_home])
