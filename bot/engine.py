@@ -338,11 +338,15 @@ class Engine:
             ans = replies.code_card(kb, code, fy, intent, settings, localities, modifier, plain)
             if modifier:
                 ans.modifiers = [modifier]
+            priced = []
             for mod in dict.fromkeys([ent.code_modifiers.get(code, ""), *ent.modifiers]):
                 section = replies.modifier_pricing_section(fy.rvus[(code, "")], fy, mod, settings,
                                                            localities[0] if localities else None)
                 if section is not None:
-                    ans.sections.insert(0, section)
+                    priced.append(section)
+            ans.sections[:0] = priced
+            if priced:  # the amount with the modifier is what was asked: it leads
+                ans.headline = " ".join(replies.modifier_pricing_headline(code, p) for p in priced)
             if ent.state and not localities:
                 state_locs = self.places.by_state.get(ent.state, [])
                 state_locs = [loc for loc in fy.localities if loc.state == ent.state] or state_locs

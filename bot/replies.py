@@ -39,6 +39,7 @@ CO_SURGEON = {"0": "co-surgeons not permitted", "1": "co-surgeons paid with docu
               "2": "co-surgeons permitted (modifier 62)", "9": "does not apply"}
 TEAM = {"0": "team surgery not permitted", "1": "team surgery paid with documentation",
         "2": "team surgery permitted (modifier 66)", "9": "does not apply"}
+SETTING_PLACES = {"office": "in the office", "facility": "in a facility"}
 COMPONENT_NAMES = {"26": "the professional component", "TC": "the technical component"}
 PCTC = {"0": "no professional/technical split", "1": "has professional (26) and technical (TC) components",
         "2": "professional component only code", "3": "technical component only code",
@@ -125,9 +126,15 @@ def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: 
         headline = f"{label} has a {rvu.global_days} global period" + (f": {gp.name}." if gp else ".")
     elif intent == "payment":
         where = f"in {locality.display}" if locality else "nationally"
-        parts = [f"{money(amount(rvu, release, s, locality))} {'in the office' if s == 'office' else 'in a facility'}"
-                 for s in settings]
-        headline = f"Medicare pays {' and '.join(parts)} for {label} {where} in CY{fy.year}."
+        priced = [s for s in settings if amount(rvu, release, s, locality) is not None]
+        parts = [f"{money(amount(rvu, release, s, locality))} {SETTING_PLACES[s]}" for s in priced]
+        unpriced = [SETTING_PLACES[s] for s in settings if s not in priced]
+        if parts:
+            headline = f"Medicare pays {' and '.join(parts)} for {label} {where} in CY{fy.year}."
+        else:
+            headline = f"CMS does not price {label} {' or '.join(unpriced)} in CY{fy.year}."
+        if parts and unpriced:
+            headline += f" CMS does not price it {' or '.join(unpriced)} (NA in the RVU file)."
     elif entry:
         headline = entry.description
     elif plain:
@@ -173,6 +180,19 @@ def modifier_pricing_section(rvu: Rvu, fy: FeeYear, modifier: str, settings: tup
         facts.append(Fact(f"{SETTING_LABELS[s]} with -{pricing.modifier}", value))
     return Section(f"With modifier {pricing.modifier}", facts, pricing.explanation[0].upper()
                    + pricing.explanation[1:] + ".")
+
+
+def modifier_pricing_headline(code: str, section: Section) -> str:
+    """One sentence for the headline when the question names a pricing modifier (e.g. "27447-50")."""
+    modifier = section.title.rsplit(" ", 1)[-1]
+    places = {SETTING_LABELS[s]: SETTING_PLACES[s] for s in SETTING_PLACES}
+    amounts = [(f.value, places.get(f.label.split(" with ")[0], "")) for f in section.facts]
+    paid = [f"{value} {place}" for value, place in amounts if value.startswith("$")]
+    said = f"Medicare pays {' and '.join(paid)}" if paid else "Medicare pays nothing extra"
+    unpriced = [place for value, place in amounts if value == "not priced"]
+    if paid and unpriced:
+        said += f" (not priced {' or '.join(unpriced)})"
+    return f"{code} with modifier {modifier}: {said}. {section.body}"
 
 
 def state_localities_section(rvu: Rvu, fy: FeeYear, state_locs: list[Locality],
@@ -251,15 +271,17 @@ def change(kb: KnowledgeBase, code: str, old: FeeYear, new: FeeYear) -> Answer:
     def money_delta(d: float) -> str:
         return ("+" if d >= 0 else "-") + money(abs(d))
 
-    def pay(r: Rvu, fy: FeeYear, s: Setting) -> float:
-        v = amount(r, fy.release, s)
-        return float(v) if v is not None else 0.0
+    def pay_row(s: Setting) -> Fact:
+        x, y = amount(a, old.release, s), amount(b, new.release, s)
+        label = f"National payment, {'office' if s == 'office' else 'facility'}"
+        if x is None or y is None:
+            return Fact(label, f"{money(x)} -> {money(y)}")
+        return row(label, float(x), float(y), money)
 
     facts = [row("Work RVU", a.work, b.work, rvu_str),
              row("Total RVU, office", a.total_nonfacility, b.total_nonfacility, rvu_str),
              row("Total RVU, facility", a.total_facility, b.total_facility, rvu_str),
-             row("National payment, office", pay(a, old, "office"), pay(b, new, "office"), money),
-             row("National payment, facility", pay(a, old, "facility"), pay(b, new, "facility"), money),
+             pay_row("office"), pay_row("facility"),
              Fact("Conversion factor", f"${old.release.conversion_factor:.4f} -> ${new.release.conversion_factor:.4f}")]
     direction = "rose" if b.work > a.work else "fell" if b.work < a.work else "stayed"
     headline = (f"The work RVU of {code} {direction} from {rvu_str(a.work)} (CY{old.year}) to {rvu_str(b.work)} "
