@@ -17,9 +17,10 @@ import logging
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.knowledge import KnowledgeBase
 from bot.records import CodeEntry, FeeYear
@@ -27,7 +28,11 @@ from bot.understanding.procedures import ProcedureIndex
 from bot.understanding.words import Words
 
 log = logging.getLogger(__name__)
-INDEX_FORMAT = 1  # bump when ProcedureIndex or the naming rules change shape
+INDEX_FORMAT = 2  # bump when ProcedureIndex or the naming rules change shape
+T = TypeVar("T")
+# The modules whose code shapes what is cached: a change to any of them invalidates every cache entry.
+_CODE = ("knowledge.py", "records.py", "yamlfile.py", "catalog.py", "understanding/words.py",
+         "understanding/procedures.py")
 
 
 def merge_store(kb: KnowledgeBase, store: Any) -> KnowledgeBase:
@@ -82,11 +87,11 @@ def nameable_entries(kb: KnowledgeBase, words: Words) -> list[CodeEntry]:
     return entries
 
 
-def _fingerprint(kb: KnowledgeBase) -> str:
+def kb_fingerprint(kb: KnowledgeBase) -> str:
     """What the index depends on: the words of every entry source, the lexicon, the imported releases."""
     h = hashlib.sha256()
     lex = kb.lexicon  # sets are listed sorted: their order changes with each process's hash seed
-    parts = (INDEX_FORMAT, sorted(kb.codes.items()), sorted(kb.common_names.items()),
+    parts = (INDEX_FORMAT, sorted(kb.codes.items()), sorted(kb.common_names.items()), sorted(kb.modifiers.items()),
              sorted(kb.abbreviations.items()), sorted(lex.equivalents.items()), sorted(lex.stopwords),
              sorted(lex.rewrites.items()), sorted(lex.settings.items()),
              sorted((y, fy.release) for y, fy in kb.years.items()))  # an imported release carries its sha256
@@ -94,31 +99,50 @@ def _fingerprint(kb: KnowledgeBase) -> str:
     return h.hexdigest()[:24]
 
 
-def name_index(kb: KnowledgeBase, words: Words, cache_dir: Path | None) -> ProcedureIndex:
-    """The word index over every nameable code, from the cache when it is current.
+def files_fingerprint(*folders: Path) -> str:
+    """A digest of every YAML file under `folders` and of the code that reads them.
 
-    Only a merged release is worth caching: the shipped knowledge base indexes in milliseconds. A cache
-    that cannot be read or written (read-only or full disk) is ignored: the index is built in memory.
+    Reading and hashing a few hundred kilobytes takes about a millisecond; parsing them takes two hundred.
     """
-    if not kb.imported or cache_dir is None:
-        return ProcedureIndex(nameable_entries(kb, words), words)
-    path = cache_dir / f"name-index-{_fingerprint(kb)}.pickle"
+    h = hashlib.sha256(str(INDEX_FORMAT).encode())
+    here = Path(__file__).resolve().parent
+    for name in _CODE:
+        h.update((here / name).read_bytes())
+    for folder in folders:
+        for path in sorted(folder.rglob("*.yaml")):
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:24]
+
+
+def compiled(cache_dir: Path | None, kind: str, key: str, build: Callable[[], T]) -> T:
+    """`build()`, or its pickled result from an earlier process with the same `key`.
+
+    Used for what costs more to build than to load: the validated knowledge base and the word indexes.
+    A cache that cannot be read or written (read-only or full disk) is ignored: the value is built in
+    memory. Entries of the same kind with another key are removed when a new one is written.
+    """
+    if cache_dir is None:
+        return build()
+    path = cache_dir / f"{kind}-{key}.pickle"
     try:
         with path.open("rb") as fh:
-            index = pickle.load(fh)
-        if isinstance(index, ProcedureIndex):
-            return index
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         pass
-    index = ProcedureIndex(nameable_entries(kb, words), words)
+    value = build()
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob("name-index-*.pickle"):
+        for old in cache_dir.glob(f"{kind}-*.pickle"):
             old.unlink(missing_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".name-index-")
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{kind}-")
         with os.fdopen(fd, "wb") as fh:
-            pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError as exc:
-        log.info("name index not cached (%s); it is rebuilt at each start", exc.strerror or type(exc).__name__)
-    return index
+        log.info("%s not cached (%s); it is rebuilt at each start", kind, exc.strerror or type(exc).__name__)
+    return value
+
+
+def name_index(kb: KnowledgeBase, words: Words, cache_dir: Path | None, key: str) -> ProcedureIndex:
+    """The word index over every nameable code, from the cache when `key` (`kb_fingerprint`) is current."""
+    return compiled(cache_dir, "name-index", key, lambda: ProcedureIndex(nameable_entries(kb, words), words))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot import replies
 from bot.answer import Answer
-from bot.catalog import expand_descriptor, merge_store, name_index
+from bot.catalog import compiled, expand_descriptor, files_fingerprint, kb_fingerprint, merge_store, name_index
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
 from bot.understanding.entities import (
@@ -73,13 +73,17 @@ class Engine:
         self.words = Words(kb.lexicon)
         self.intents = load_intents(intents_dir or shipped_dir("intents"))
         self.intent_matcher = IntentMatcher(self.intents, self.words)
-        self.index = name_index(kb, self.words, cache_dir)
+        key = kb_fingerprint(kb) if cache_dir is not None else ""
+        self.index = name_index(kb, self.words, cache_dir, key)
         # Without an imported release, everyday names of other codes still tell us what was meant, so the
         # answer can say which code it is and that the full fee schedule needs importing.
-        self.outside_index = None if kb.imported else ProcedureIndex(kb.common_names.values(), self.words)
+        self.outside_index = None if kb.imported else compiled(
+            cache_dir, "outside-index", key,
+            lambda: ProcedureIndex(kb.common_names.values(), self.words))
         self.places = PlaceFinder(kb, self.words)
-        self.modifier_index = ProcedureIndex(
-            [_modifier_entry(m) for m in kb.modifiers.values()], self.words)
+        self.modifier_index = compiled(
+            cache_dir, "modifier-index", key,
+            lambda: ProcedureIndex([_modifier_entry(m) for m in kb.modifiers.values()], self.words))
         self.words.learn(self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
                          | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
                          | set(kb.lexicon.equivalents.values())
@@ -95,14 +99,17 @@ class Engine:
         """
         from bot.store import default_data_dir, load_store
 
-        kb = load_knowledge(knowledge_dir)
         data_dir = data_dir or default_data_dir()
+        cache_dir = data_dir / "cache"
+        knowledge_dir = knowledge_dir or shipped_dir("knowledge")
+        kb = compiled(cache_dir, "knowledge", files_fingerprint(knowledge_dir),
+                      lambda: load_knowledge(knowledge_dir))
         try:
             store = load_store(data_dir)
         except Exception as exc:  # a damaged store must not stop the bot; the shipped data still answers
             log.warning("imported fee schedule in %s not loaded: %s", data_dir, exc)
             store = None
-        return cls(merge_store(kb, store), intents_dir, cache_dir=data_dir / "cache")
+        return cls(merge_store(kb, store), intents_dir, cache_dir=cache_dir)
 
     def releases(self) -> list[str]:
         """One line per loaded fee schedule year, newest first (for help and the Slack Home tab)."""

@@ -114,10 +114,10 @@ def section_blocks(section: Section) -> list[dict]:
     return blocks
 
 
-def choice_buttons(answer: Answer) -> list[dict]:
+def choice_buttons(answer: Answer, room: int = MAX_ACTION_ELEMENTS) -> list[dict]:
     """One button per candidate code; a click asks the choice's question (see bot.slack.listeners.actions)."""
     return [button(c.label, f"{CHOICE_ACTION_PREFIX}{i}", c.question)
-            for i, c in enumerate(answer.choices[:MAX_ACTION_ELEMENTS])]
+            for i, c in enumerate(answer.choices[:max(room, 0)])]
 
 
 def render_blocks(answer: Answer, extra_buttons: Sequence[dict] = (), max_blocks: int = MAX_BLOCKS) -> list[dict]:
@@ -133,7 +133,7 @@ def render_blocks(answer: Answer, extra_buttons: Sequence[dict] = (), max_blocks
     head.append(text_block(answer.headline))
     body = [block for section in answer.sections for block in section_blocks(section)]
     tail: list[dict] = []
-    buttons = [*choice_buttons(answer), *extra_buttons]
+    buttons = [*choice_buttons(answer, MAX_ACTION_ELEMENTS - len(extra_buttons)), *extra_buttons]
     if buttons:
         tail.append(actions_block(buttons))
     for start in range(0, len(answer.notes), MAX_CONTEXT_ELEMENTS):

@@ -18,8 +18,10 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from typing import IO
 from urllib.parse import urlencode
 
 from bot.bench import percentile
@@ -65,18 +67,20 @@ class _Client:
         return elapsed
 
 
-def _start_server(port: int, api_url: str, secret: str, workers: int, threads: int) -> subprocess.Popen:
+def _start_server(port: int, api_url: str, secret: str, workers: int, threads: int, log: IO[bytes]) -> subprocess.Popen:
     env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-0000000000-0000000000-bench", "SLACK_SIGNING_SECRET": secret,
            "CPTBOT_SLACK_API_URL": api_url, "PORT": str(port)}
     env.pop("SLACK_APP_TOKEN", None)
     argv = [sys.executable, "-m", "gunicorn", "--config", "python:bot.slack.gunicorn_conf",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
             "bot.slack.wsgi:application"]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # The server's log goes to a file: a pipe nobody reads would fill and stall the server mid-run.
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {proc.stderr.read() if proc.stderr else ''}")
+            log.seek(0)
+            raise RuntimeError(f"gunicorn exited: {log.read().decode(errors='replace')[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
@@ -92,8 +96,8 @@ def run(requests: int = 3000, clients: int = 4, workers: int = 2, threads: int =
     """Run the benchmark and return the report."""
     secret = secrets.token_hex(16)
     port = _free_port()
-    with StandIn() as standin:
-        proc = _start_server(port, standin.api_url, secret, workers, threads)
+    with StandIn() as standin, tempfile.TemporaryFile() as log:
+        proc = _start_server(port, standin.api_url, secret, workers, threads, log)
         try:
             response_url = standin.url("commands/T111/1/bench")
             bodies = [_slash_body(q, response_url) for q in QUESTIONS]

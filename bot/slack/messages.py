@@ -68,7 +68,7 @@ def share_button(question: str) -> dict:
 def private_message(answer: Answer, question: str) -> dict:
     """An ephemeral `/cpt` answer: the answer plus a "Share in channel" button that re-asks `question`."""
     return {"text": fallback_text(answer),
-            "blocks": render_blocks(answer, extra_buttons=[share_button(question)], max_blocks=MAX_BLOCKS)}
+            "blocks": render_blocks(answer, extra_buttons=[share_button(question)])}
 
 
 def public_message(answer: Answer, asked_by: str | None = None, question: str | None = None) -> dict:

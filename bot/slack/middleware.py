@@ -25,9 +25,9 @@ def _event(body: dict) -> dict:
 
 
 def ignore_bots_and_subtypes(body: dict, next: Callable[[], None]) -> BoltResponse | None:
-    """Acknowledge and drop events from any bot, and message edits, deletions, joins and other subtypes."""
+    """Acknowledge and drop events from any bot, edits (a subtype, or an edited mention), and other subtypes."""
     event = _event(body)
-    if event and (event.get("bot_id") or event.get("subtype") or event.get("bot_profile")):
+    if event and any(event.get(key) for key in ("bot_id", "bot_profile", "subtype", "edited")):
         log.debug("ignored %s event (bot or subtype %s)", event.get("type"), event.get("subtype"))
         return BoltResponse(status=200, body="")
     next()

@@ -8,6 +8,8 @@ same production server as the Procfile's `web:` line, with the app loaded once b
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 from collections.abc import Callable
 
 from bot.engine import Engine
@@ -28,12 +30,33 @@ def serve(settings: Settings, engine: Engine, host: str = "0.0.0.0") -> int:
 
 
 def serve_socket_mode(settings: Settings, engine: Engine) -> int:
+    """Connect and serve until interrupted; 1, with the reason logged, when Slack refuses the connection."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError, SlackClientError
 
     from bot.slack.app import build_app
 
     log.info("connecting to Slack over Socket Mode")
-    SocketModeHandler(build_app(settings, engine), app_token=settings.app_token).start()
+    handler = SocketModeHandler(build_app(settings, engine), app_token=settings.app_token)
+    try:
+        handler.connect()
+    except SlackApiError as err:
+        log.error("Slack refused the Socket Mode connection: %s (check SLACK_APP_TOKEN and that Socket Mode "
+                  "is on)", err.response.get("error", "unknown error"))
+        return 1
+    except (SlackClientError, OSError) as err:
+        log.error("cannot connect to Slack over Socket Mode: %s", type(err).__name__)
+        return 1
+    log.info("connected to Slack over Socket Mode; Ctrl-C stops")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a platform stopping the worker: close cleanly
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handler.close()
+        log.info("disconnected from Slack")
     return 0
 
 

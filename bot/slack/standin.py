@@ -40,6 +40,7 @@ class StandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.failing: dict[str, str] = {}
+        self.replies: dict[str, dict] = {}  # a method's whole reply, e.g. apps.connections.open's `url`
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -103,6 +104,8 @@ class StandIn:
         error = self.failing.get(call.method) or self.failing.get("*")
         if error:
             return {"ok": False, "error": error, "echo": headers.get("authorization", "")}
+        if call.method in self.replies:
+            return self.replies[call.method]
         if call.method == "auth.test":
             return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "cptbot",
                     "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}

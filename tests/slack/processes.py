@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,31 +46,44 @@ def expand_port(argv: list[str], port: int) -> list[str]:
 
 @contextmanager
 def running(argv: list[str], environment: dict[str, str], port: int, timeout: float = 60) -> Iterator[dict]:
-    """Start `argv`, wait until GET /healthz answers, yield; on exit stop it and fill `["stderr"]`."""
-    proc = subprocess.Popen(argv, env=environment, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    """Start `argv`, wait until GET /healthz answers, yield; on exit stop it and fill `["stderr"]` (its output).
+
+    Output goes to a file: a pipe read only at the end could fill up and stall the server.
+    """
     result: dict = {"base": f"http://127.0.0.1:{port}", "stderr": ""}
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"server exited with {proc.returncode}: {proc.stderr.read()}")
-            try:
-                if sr.get(result["base"] + "/healthz").status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not become healthy")
-            time.sleep(0.1)
-        yield result
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+    with tempfile.TemporaryFile() as log:
+
+        def output() -> str:
+            log.seek(0)
+            return log.read().decode("utf-8", errors="replace")
+
+        proc = subprocess.Popen(argv, env=environment, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
         try:
-            _, err = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            _, err = proc.communicate()
-        result["stderr"] = err
-        result["returncode"] = proc.returncode
+            _wait_healthy(proc, result["base"], timeout, output)
+            yield result
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+            result["stderr"] = output()
+            result["returncode"] = proc.returncode
+
+
+def _wait_healthy(proc: subprocess.Popen, base: str, timeout: float, output) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}: {output()}")
+        try:
+            if sr.get(base + "/healthz").status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("server did not become healthy")
+        time.sleep(0.1)

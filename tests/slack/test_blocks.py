@@ -6,7 +6,7 @@ import yaml
 
 from bot.answer import Answer, Choice, Fact, Section
 from bot.render.blocks import CHOICE_ACTION_PREFIX, escape, fallback_text, fit, render_blocks
-from bot.slack.messages import private_message, public_message
+from bot.slack.messages import SHARE_ACTION, private_message, public_message, share_button
 from tests.conftest import ROOT, SHARED
 from tests.slack.block_kit import LIMITS, check_blocks, check_escaped, check_message
 
@@ -70,6 +70,10 @@ def test_an_enormous_answer_is_cut_to_slacks_limits_keeping_headline_buttons_and
     for text in [b["text"]["text"] for b in blocks if "text" in b]:
         check_escaped(text)
     assert len(fallback_text(answer)) <= 3000
+    with_share = render_blocks(answer, extra_buttons=[share_button("q")])
+    check_blocks(with_share)
+    [actions] = [b for b in with_share if b["type"] == "actions"]
+    assert actions["elements"][-1]["action_id"] == SHARE_ACTION  # the choices make room for it
 
 
 def test_escape_and_fit_never_split_an_entity():

@@ -18,6 +18,8 @@ from bot.slack.messages import acknowledge, answer_question, public_message, rep
 def register(app: App, engine: Engine) -> None:
     @reported("mention")
     def answer_mention(event: dict, say: Say, context: BoltContext) -> None:
+        if str(event.get("channel", "")).startswith("D"):
+            return  # a mention inside the bot's DM: the message.im event answers it
         question = strip_mention(event.get("text") or "", context.bot_user_id)
         answer = answer_question(engine, question, event.get("user"), "mention")
         say(thread_ts=event.get("thread_ts") or event.get("ts"), **public_message(answer))

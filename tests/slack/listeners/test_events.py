@@ -47,6 +47,12 @@ def test_a_mention_alone_gets_the_help(slack, engine):
     assert escape(ask(engine, "help").headline) in sr.texts(post.body["blocks"])
 
 
+def test_a_mention_inside_the_bots_dm_is_left_to_the_dm_event_so_it_is_answered_once(slack):
+    assert slack.send(sr.event_callback("app_mention.event_callback.json", channel="D111",
+                                        text=f"<@{BOT_USER_ID}> 57461")).status == 200
+    assert slack.quiet_calls() == []
+
+
 def test_a_direct_message_is_answered_in_the_dm_and_in_its_thread(slack, engine):
     body = sr.event_callback("message.im.event_callback.json", text="cone biopsy wrvu")
     expected = ask(engine, "cone biopsy wrvu", body["event"]["user"])
@@ -96,6 +102,13 @@ def test_bot_messages_edits_and_subtypes_post_nothing(slack, name, where):
     body["event"]["text"] = "57461 wrvu"
     if where == "in a DM":
         body["event"].update(channel="D111", channel_type="im")
+    assert slack.send(body).status == 200
+    assert slack.quiet_calls() == []
+
+
+def test_an_edited_mention_posts_nothing(slack):
+    body = sr.event_callback("app_mention.event_callback.json", text=f"<@{BOT_USER_ID}> 57461",
+                             edited={"user": "W222", "ts": "1595926300.000000"})
     assert slack.send(body).status == 200
     assert slack.quiet_calls() == []
 
