@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from bot.knowledge import KnowledgeBase
 from bot.records import Locality
+from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
 
 CODE_RE = re.compile(r"(?<![\w$.,])(\d{5}|\d{4}[FfTt]|[A-Va-v]\d{4})(?:-([0-9A-Za-z]{2}))?(?![\w.]\w)")
@@ -133,11 +134,6 @@ def find_malformed_codes(text: str) -> list[str]:
     return [m.group(1) for m in MALFORMED_CODE_RE.finditer(text)]
 
 
-def _phrases_in(stems: list[str], phrase: tuple[str, ...]) -> list[range]:
-    n = len(phrase)
-    return [range(i, i + n) for i in range(len(stems) - n + 1) if tuple(stems[i:i + n]) == phrase]
-
-
 class PlaceFinder:
     """Settings (office / facility) and Medicare localities named in a question."""
 
@@ -175,25 +171,25 @@ class PlaceFinder:
                 self.places.append((stems, loc.key))
                 self.vocabulary.update(words.surface(county))
         self.places.sort(key=lambda p: -len(p[0]))
+        self._settings = PhraseTable(self.settings)
+        self._places = PhraseTable(self.places)
         self.zips = kb.zip_localities  # looked up, never iterated: 43,000 ZIPs load only when asked
 
     def find(self, tokens: list[Token], raw: str, ent: Entities) -> None:
         stems = [t.stem for t in tokens]
         taken: set[int] = set()
-        for phrase, name in self.settings:
-            for r in _phrases_in(stems, phrase):
-                if not taken & set(r):
-                    ent.setting = ent.setting or name
-                    taken.update(r)
-        for phrase, key in self.places:
-            for r in _phrases_in(stems, phrase):
-                if taken & set(r):
-                    continue
+        for r, name in self._settings.find(stems):
+            if not taken & set(r):
+                ent.setting = ent.setting or name
                 taken.update(r)
-                if key.startswith("STATE:"):
-                    self._add_state(key[6:], ent)
-                elif self.by_key[key] not in ent.localities:
-                    ent.localities.append(self.by_key[key])
+        for r, key in self._places.find(stems):
+            if taken & set(r):
+                continue
+            taken.update(r)
+            if key.startswith("STATE:"):
+                self._add_state(key[6:], ent)
+            elif self.by_key[key] not in ent.localities:
+                ent.localities.append(self.by_key[key])
         for abbr in re.findall(r"\b([A-Z]{2})\b", raw):
             if abbr in self.by_state and re.search(rf"\b(?:in|for)\s+{abbr}\b", raw):
                 self._add_state(abbr, ent)

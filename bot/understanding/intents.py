@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
 from bot.yamlfile import KnowledgeError, Problems, check_fields, is_number, is_text, is_text_list, load_yaml
 
@@ -71,20 +72,17 @@ class IntentMatcher:
                 if stems:
                     self._phrases.append((stems, intent))
         self._phrases.sort(key=lambda p: -len(p[0]))
+        self._table = PhraseTable(self._phrases)
 
     def vocabulary(self) -> set[str]:
         return {s for intent in self.intents for kw in intent.keywords for s in self.words.surface(kw)}
 
     def match(self, tokens: list[Token]) -> list[IntentMatch]:
         """Every intent whose keywords occur, highest priority first, with the positions they cover."""
-        stems = [t.stem for t in tokens]
         covered: dict[str, set[int]] = {}
         prio: dict[str, int] = {}
-        for phrase, intent in self._phrases:
-            n = len(phrase)
-            for i in range(len(stems) - n + 1):
-                if tuple(stems[i:i + n]) == phrase:
-                    covered.setdefault(intent.name, set()).update(range(i, i + n))
-                    prio[intent.name] = intent.priority
+        for positions, intent in self._table.find([t.stem for t in tokens]):
+            covered.setdefault(intent.name, set()).update(positions)
+            prio[intent.name] = intent.priority
         return sorted((IntentMatch(name, prio[name], frozenset(pos)) for name, pos in covered.items()),
                       key=lambda m: -m.priority)

@@ -78,11 +78,13 @@ class Words:
         self._vocabulary: list[str] = []
         self._known: set[str] = set()
         self._stem_cache: dict[str, str] = {}
+        self._corrections: dict[str, str] = {}  # unknown word -> its correction (or itself)
 
     def learn(self, words: set[str]) -> None:
         """Words the spelling corrector may correct towards (every word of every synonym and keyword)."""
         self._known |= words
         self._vocabulary = sorted(w for w in self._known if len(w) >= 4 and w.isalpha())
+        self._corrections.clear()
 
     def surface(self, text: str) -> list[str]:
         text = text.lower()
@@ -114,9 +116,15 @@ class Words:
         if (len(word) < 5 or not word.isalpha() or word in self._known or word in self.lexicon.stopwords
                 or not self._vocabulary):
             return word
+        cached = self._corrections.get(word)
+        if cached is not None:
+            return cached
         cutoff = 88 if len(word) <= 6 else 85
         best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return best[0] if best else word
+        fixed = best[0] if best else word
+        if len(self._corrections) < 50_000:  # bounded: a stream of random words cannot grow it forever
+            self._corrections[word] = fixed
+        return fixed
 
     def tokens(self, text: str, correct: bool = True) -> list[Token]:
         out = []
