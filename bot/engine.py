@@ -188,6 +188,12 @@ class Engine:
             return replies.not_found(f"{bad} is not a CPT or HCPCS code: codes have five characters (like 57461, "
                                      "0345T or G0101). Check the number.", year=year)
 
+        if not ent.codes and ent.global_periods and (r.has("global") or len(r.tokens) <= 3):
+            return replies.global_period_answer(kb, ent.global_periods)  # "what does MMM global mean"
+        if not ent.codes and r.has("out_of_scope"):
+            # "icd10 for hpv", "ms-drg for a hysterectomy": the subject is not CPT coding, even where its
+            # words would also name a procedure.
+            return replies.out_of_scope()
         codes: list[str] = list(known_codes)
         if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare")):
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
@@ -227,16 +233,12 @@ class Engine:
         if codes:
             return self._about_codes(r, codes, fy, settings, localities, unknown_codes)
 
-        if ent.global_periods and (r.has("global") or len(r.tokens) <= 3):
-            return replies.global_period_answer(kb, ent.global_periods)
         if ent.modifiers or ent.unknown_modifiers or r.has("modifier") or r.has("modifier_which"):
             mod_answer = self._modifiers(r)
             if mod_answer is not None:
                 return mod_answer
         if r.has("help") and len([t for t in r.tokens if not t.stop]) <= 6:
             return self._help()
-        if r.has("out_of_scope"):
-            return replies.out_of_scope()
         outside = self._outside_code(r)
         if outside is not None:
             return replies.not_found(

@@ -145,3 +145,14 @@ def test_without_an_import_a_common_name_points_at_the_import(engine):
     answer = engine.answer("wrvu for total knee replacement")
     assert answer.status == "not_found" and answer.codes == []
     assert "27447" in answer.headline and "cptbot kb import" in answer.headline
+
+
+@pytest.mark.parametrize("question", ["icd10 for hpv", "ms-drg for a hysterectomy"])
+def test_other_code_sets_stay_out_of_scope_even_when_words_name_a_procedure(full, question):
+    answer = full.answer(question)
+    assert answer.status == "out_of_scope" and answer.codes == []
+
+
+def test_a_global_indicator_is_explained_not_matched_to_a_code(full, kb):
+    answer = full.answer("what is a ZZZ global period")
+    assert answer.codes == [] and kb.global_periods["ZZZ"].name in answer.text
