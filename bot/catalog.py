@@ -20,12 +20,15 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.knowledge import KnowledgeBase
 from bot.records import CodeEntry, FeeYear
 from bot.understanding.procedures import ProcedureIndex
 from bot.understanding.words import Words
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 INDEX_FORMAT = 2  # bump when ProcedureIndex or the naming rules change shape
@@ -35,7 +38,7 @@ _CODE = ("knowledge.py", "records.py", "yamlfile.py", "catalog.py", "understandi
          "understanding/procedures.py")
 
 
-def merge_store(kb: KnowledgeBase, store: Any) -> KnowledgeBase:
+def merge_store(kb: KnowledgeBase, store: Store | None) -> KnowledgeBase:
     """The knowledge base with the data directory's releases merged in (`store` None: unchanged).
 
     For each year the newer release wins: a full RVU26D import replaces shipped RVU26C rows; an older
@@ -43,7 +46,7 @@ def merge_store(kb: KnowledgeBase, store: Any) -> KnowledgeBase:
     shipped qualifying-APM conversion factor is kept when the imported file (which lacks it) is of the
     same year.
     """
-    if store is None or not getattr(store, "years", None):
+    if store is None or not store.years:
         return kb
     years: dict[int, FeeYear] = dict(kb.years)
     merged = False
@@ -59,7 +62,7 @@ def merge_store(kb: KnowledgeBase, store: Any) -> KnowledgeBase:
         merged = True
     if not merged:
         return kb
-    return replace(kb, years=years, zip_localities=getattr(store, "zip_localities", None) or {}, imported=True)
+    return replace(kb, years=years, zip_localities=store.zip_localities, imported=True)
 
 
 def expand_descriptor(descriptor: str, abbreviations: dict[str, str], words: Words) -> str:

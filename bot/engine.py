@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ CODE_INTENTS = ("change", "multiple_procedures", "compare", "visit_with_procedur
                 "describe")
 log = logging.getLogger(__name__)
 COMPONENT_MODIFIERS = ("26", "TC", "53")
+MODIFIER_INTENTS = ("modifier", "modifier_which")
 SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS prices as rows of their own
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
@@ -65,6 +67,19 @@ class Reading:
 
     def has(self, intent: str) -> bool:
         return any(m.name == intent for m in self.intents)
+
+    def stems(self, explained_by: Callable[[str], bool] = lambda intent: True) -> tuple[set[str], set[str]]:
+        """(every meaningful stem, the content stems still to explain by a name).
+
+        A word is already explained when an entity (code, modifier, year, place) covers it, or the keywords
+        of an intent that `explained_by` accepts: the code search leaves out every intent's words, the
+        modifier search keeps the modifier intents' own words out and everything else in.
+        """
+        skip = set(self.entities.positions)
+        for m in self.intents:
+            if explained_by(m.name):
+                skip |= m.positions
+        return _split_stems(self.tokens, skip)
 
 
 class Engine:
@@ -136,23 +151,15 @@ class Engine:
         return Reading(text=text, truncated=cleaned.truncated, tokens=tokens, entities=ent,
                        intents=self.intent_matcher.match(tokens))
 
-    def _content(self, tokens: list[Token], skip: set[int]) -> tuple[set[str], set[str]]:
-        every = {t.stem for t in tokens if not t.stop}
-        content = {t.stem for i, t in enumerate(tokens) if not t.stop and i not in skip}
-        return every, content
-
     def find_procedures(self, reading: Reading, text: str | None = None) -> list[Candidate]:
-        tokens = reading.tokens if text is None else self.words.tokens(text)
+        """Codes named by the words of the question, or of `text` (one side of "X and Y")."""
         if text is None:
-            skip = set(reading.entities.positions)
-            for m in reading.intents:
-                skip |= m.positions
-        else:
-            skip = {i for i, t in enumerate(tokens) if t.word.isdigit()}
-            for m in self.intent_matcher.match(tokens):
-                skip |= m.positions
-        every, content = self._content(tokens, skip)
-        return self.index.search(every, content)
+            return self.index.search(*reading.stems())
+        tokens = self.words.tokens(text)
+        skip = {i for i, t in enumerate(tokens) if t.word.isdigit()}
+        for m in self.intent_matcher.match(tokens):
+            skip |= m.positions
+        return self.index.search(*_split_stems(tokens, skip))
 
     # --- answering ----------------------------------------------------------------------------------
 
@@ -297,11 +304,7 @@ class Engine:
         """The one code outside the curated set that the words clearly name (only without an import)."""
         if self.outside_index is None:
             return None
-        skip = set(r.entities.positions)
-        for m in r.intents:
-            skip |= m.positions
-        every, content = self._content(r.tokens, skip)
-        top = close_calls(self.outside_index.search(every, content))
+        top = close_calls(self.outside_index.search(*r.stems()))
         chosen = _pick(top)
         return chosen.code if chosen is not None else None
 
@@ -387,12 +390,8 @@ class Engine:
         if not rows:
             return ""
         asked = [r.entities.code_modifiers.get(code, ""), *r.entities.modifiers]
-        skip = set(r.entities.positions)
-        for m in r.intents:
-            if m.name not in ("modifier", "modifier_which"):
-                skip |= m.positions
-        every, content = self._content(r.tokens, skip)
-        asked += [c.code for c in close_calls(self.modifier_index.search(every, content))[:1]]
+        stems = r.stems(lambda intent: intent not in MODIFIER_INTENTS)
+        asked += [c.code for c in close_calls(self.modifier_index.search(*stems))[:1]]
         return next((m for m in asked if m in rows), "")
 
     def _change_years(self, r: Reading) -> tuple[int | None, int]:
@@ -434,12 +433,7 @@ class Engine:
         if ent.unknown_modifiers:
             return replies.not_found(f"I don't have modifier {', '.join(ent.unknown_modifiers)} in my knowledge "
                                      "base.", intent="modifier")
-        skip: set[int] = set()
-        for m in r.intents:
-            if m.name in ("modifier", "modifier_which"):
-                skip |= m.positions
-        every, content = self._content(r.tokens, skip | ent.positions)
-        cands = self.modifier_index.search(every, content)
+        cands = self.modifier_index.search(*r.stems(lambda intent: intent in MODIFIER_INTENTS))
         if not cands:
             return None
         top = close_calls(cands)[:3]
@@ -486,6 +480,13 @@ class Engine:
     def _help(self) -> Answer:
         examples = [i.examples[0] for i in self.intents if i.examples and i.name not in ("out_of_scope", "help")]
         return replies.help_answer(self.kb, examples)
+
+
+def _split_stems(tokens: list[Token], skip: set[int]) -> tuple[set[str], set[str]]:
+    """Every non-stopword stem, and those of them not at a `skip` position (the words left to explain)."""
+    every = {t.stem for t in tokens if not t.stop}
+    content = {t.stem for i, t in enumerate(tokens) if not t.stop and i not in skip}
+    return every, content
 
 
 def _is_procedure(fy, code: str) -> bool:

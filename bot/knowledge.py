@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,16 +274,26 @@ def _load_globals(root: Path, problems: Problems) -> dict[str, GlobalPeriod]:
     return out
 
 
-def _mapping(doc: Any, key: str, disp: str, problems: Problems) -> dict[str, str]:
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _mapping(doc: Any, key: str, disp: str, problems: Problems, accept: Callable[[Any], bool] = _is_str,
+             shape: str = "must be a mapping of text: text", wrong: str = "must map text to text") -> dict[str, Any]:
+    """`doc[key]` as a mapping with lower-cased keys; entries whose value `accept` refuses become problems."""
     value = doc.get(key, {}) if isinstance(doc, dict) else {}
     if not isinstance(value, dict):
-        problems.add(disp, doc.line_of(key), "(file)", key, "must be a mapping of text: text")
+        problems.add(disp, doc.line_of(key), "(file)", key, shape)
         return {}
     out = {}
     for k, v in value.items():
-        if not isinstance(v, str) or not str(k).strip():
+        if not accept(v) or not str(k).strip():
             problems.add(disp, value.line_of(k) if isinstance(value, LineMap) else 1, str(k), key,
-                         f"must map text to text, got {v!r}")
+                         f"{wrong}, got {v!r}")
             continue
         out[str(k).lower()] = v
     return out
@@ -323,24 +333,10 @@ def _load_lexicon(root: Path, problems: Problems) -> Lexicon:
         settings[name] = tuple(w.lower() for w in words)
     return Lexicon(equivalents=equivalents, stopwords=frozenset(w.lower() for w in stop),
                    rewrites=_mapping(doc, "rewrites", disp, problems), settings=settings,
-                   relative_years=_relative_years(doc, disp, problems))
-
-
-def _relative_years(doc: Any, disp: str, problems: Problems) -> dict[str, int]:
-    """`relative_years`: phrase -> years before (negative) or after the newest fee schedule year."""
-    value = doc.get("relative_years", {}) if isinstance(doc, dict) else {}
-    if not isinstance(value, dict):
-        problems.add(disp, doc.line_of("relative_years"), "(file)", "relative_years",
-                     "must map a phrase to a whole number of years (e.g. last year: -1)")
-        return {}
-    out = {}
-    for phrase, offset in value.items():
-        if isinstance(offset, bool) or not isinstance(offset, int):
-            problems.add(disp, value.line_of(phrase), str(phrase), "relative_years",
-                         f"must be a whole number of years, got {offset!r}")
-            continue
-        out[str(phrase).lower()] = offset
-    return out
+                   # phrase -> years before (negative) or after the newest fee schedule year
+                   relative_years=_mapping(doc, "relative_years", disp, problems, _is_whole_number,
+                                           "must map a phrase to a whole number of years (e.g. last year: -1)",
+                                           "must be a whole number of years"))
 
 
 def _load_places(root: Path, problems: Problems) -> Places:

@@ -133,3 +133,11 @@ def test_bot_refuses_to_answer_on_an_invalid_knowledge_base(kb_copy):
     assert run.returncode == 1
     assert "knowledge/lexicon.yaml:" in run.stderr and "stopwords" in run.stderr
     assert run.stdout == ""
+
+
+def test_relative_year_that_is_not_a_whole_number_is_reported(kb_copy):
+    path = kb_copy / "lexicon.yaml"
+    path.write_text(path.read_text().replace("  last year: -1", "  last year: minus one", 1))
+    line = line_of(path, "last year: minus one")
+    assert (f"knowledge/lexicon.yaml:{line}: last year: relative_years: must be a whole number of years, "
+            "got 'minus one'") in problems_of(kb_copy)
