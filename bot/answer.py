@@ -1,8 +1,9 @@
 """The Answer: what the engine decided, as data, before it becomes text or Slack blocks.
 
 The engine fills an `Answer`; `bot.render.text` and `bot.render.blocks` turn it into a terminal/fallback
-text and into Block Kit. Tests assert on the data (status, codes, modifiers, year, facts), so wording can
-change without breaking what the tests protect.
+text and into Block Kit, and `bot.render.answer_json` into the JSON `cptbot ask --json` prints. The Answer
+imports no renderer: the CLI and the Slack layer call the one they need. Tests assert on the data (status,
+codes, modifiers, year, facts), so wording can change without breaking what the tests protect.
 """
 
 from __future__ import annotations
@@ -63,21 +64,3 @@ class Answer:
     # What the person asked to remember ({"locality": "13202-01"}, {"setting": "office"}, {"clear": "all"}).
     # The engine never stores anything itself: the caller (bot.ask) saves it for the person asking.
     remember: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        from bot.render.text import render_text
-
-        return render_text(self)
-
-    @property
-    def blocks(self) -> list[dict]:
-        from bot.render.blocks import render_blocks
-
-        return render_blocks(self)
-
-    def to_json(self) -> dict:
-        """The JSON shape `cptbot ask --json` prints (and the eval script reads)."""
-        return {"status": self.status, "intent": self.intent, "codes": list(self.codes),
-                "modifiers": list(self.modifiers), "year": self.year, "text": self.text,
-                "blocks": self.blocks}

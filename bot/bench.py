@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from bot.engine import Engine
+from bot.render import answer_json
 
 ASK_QUESTION = "what's the wRVU for LEEP"
 
@@ -134,7 +135,7 @@ def _engine_section(title: str, engine: Engine, load_ms: float, cases: list[dict
     right_code = sum(names_right_code(c, a.codes) for c, a in zip(cases, answers, strict=True))
     lines.append(f"names the right code: {right_code}/{len(cases)} ({100 * right_code / max(len(cases), 1):.1f}%)")
     if judge is not None:
-        ok = sum(not judge(c, json.loads(json.dumps(a.to_json()))) for c, a in zip(cases, answers, strict=True))
+        ok = sum(not judge(c, json.loads(json.dumps(answer_json(a)))) for c, a in zip(cases, answers, strict=True))
         share = 100 * ok / max(len(cases), 1)
         lines.append(f"eval accuracy (every rule of the eval): {ok}/{len(cases)} ({share:.1f}%)")
     return lines, timing

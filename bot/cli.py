@@ -42,6 +42,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     (status, intent, codes, modifiers, year, text, blocks) per question, one per line.
     """
     from bot.ask import ask
+    from bot.render import answer_json, render_text
 
     engine = _engine()
     questions = _read_stdin_lines() if args.question == ["-"] else [" ".join(args.question)]
@@ -49,9 +50,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for q in questions:
         answer = ask(engine, q, user_id=os.environ.get("CPTBOT_USER", "cli"))
         if args.json:
-            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+            out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
         else:
-            out.write(answer.text + "\n")
+            out.write(render_text(answer) + "\n")
             if len(questions) > 1:
                 out.write("\n")
         out.flush()
@@ -61,6 +62,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     """Try the bot in a terminal: type a question, get the answer; `quit` or Ctrl-D ends."""
     from bot.ask import ask
+    from bot.render import render_text
 
     engine = _engine()
     print("cptbot — ask about a CPT code (e.g. \"wRVU for LEEP\"); `help` for examples, `quit` to leave.")
@@ -72,7 +74,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             return 0
         if q.strip().lower() in ("quit", "exit", ":q"):
             return 0
-        print(ask(engine, q, user_id="cli").text)
+        print(render_text(ask(engine, q, user_id="cli")))
         print()
 
 

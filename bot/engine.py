@@ -1,9 +1,11 @@
 """The engine: question in, Answer out. Pure Python, no Slack import.
 
-`Engine.answer` reads a question in three steps, then picks one reply:
-1. clean it (Slack markup, control characters, length) and split it into normalised words;
-2. find what it names outright (codes, modifiers, years, setting, place) and which intents its words signal;
-3. find codes named by words when no number is given, keeping every near-tie so it can ask back.
+`Engine.answer` works in three stages, each once:
+1. *read* (`Engine.read`): clean the question, split it into normalised words, find what it names outright
+   (codes, modifiers, years, setting, place) and which intents its words signal: a `Reading`;
+2. *ask* (`Engine.ask`): decide what is asked and about what (codes named by words too, keeping every
+   near-tie so it can ask back): an `Ask` of one kind (see `bot.understanding.ask`);
+3. *compose*: the answerer registered for that kind in `bot.answers.ANSWERERS` builds the `Answer`.
 It never guesses: no code found is `not_found`, several equally likely codes is `clarify`.
 """
 
@@ -17,9 +19,11 @@ from pathlib import Path
 
 from bot import replies
 from bot.answer import Answer
-from bot.catalog import compiled, expand_descriptor, files_fingerprint, kb_fingerprint, merge_store, name_index
+from bot.answers import ANSWERERS
+from bot.catalog import compiled, files_fingerprint, kb_fingerprint, merge_store, name_index
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
+from bot.understanding.ask import Ask
 from bot.understanding.entities import (
     Entities,
     PlaceFinder,
@@ -29,9 +33,10 @@ from bot.understanding.entities import (
     find_modifiers,
     find_years,
 )
-from bot.understanding.intents import IntentMatch, IntentMatcher, load_intents
+from bot.understanding.intents import IntentMatcher, load_intents
 from bot.understanding.procedures import Candidate, ProcedureIndex, close_calls
-from bot.understanding.words import Token, Words, clean
+from bot.understanding.reading import Reading, split_stems
+from bot.understanding.words import Words, clean
 
 CODE_INTENTS = ("change", "multiple_procedures", "compare", "visit_with_procedure", "global", "payment", "rvu",
                 "describe")
@@ -42,8 +47,6 @@ SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS pric
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
                          r"weeks?|days? later|follow[- ]?up)\b", re.I)
-ASK_PREFIX = {"rvu": "wRVU for", "payment": "Medicare payment for", "global": "global period for",
-              "describe": "", "visit_with_procedure": "E/M same day as"}
 
 
 @dataclass(frozen=True)
@@ -56,31 +59,6 @@ class AskContext:
 
 
 @dataclass
-class Reading:
-    """What the engine understood of a question (kept for tests and `cptbot ask --explain`)."""
-
-    text: str
-    truncated: bool
-    tokens: list[Token]
-    entities: Entities
-    intents: list[IntentMatch]
-
-    def has(self, intent: str) -> bool:
-        return any(m.name == intent for m in self.intents)
-
-    def stems(self, explained_by: Callable[[str], bool] = lambda intent: True) -> tuple[set[str], set[str]]:
-        """(every meaningful stem, the content stems still to explain by a name).
-
-        A word is already explained when an entity (code, modifier, year, place) covers it, or the keywords
-        of an intent that `explained_by` accepts: the code search leaves out every intent's words, the
-        modifier search keeps the modifier intents' own words out and everything else in.
-        """
-        skip = set(self.entities.positions)
-        for m in self.intents:
-            if explained_by(m.name):
-                skip |= m.positions
-        return _split_stems(self.tokens, skip)
-
 
 class Engine:
     def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None):
@@ -159,48 +137,51 @@ class Engine:
         skip = {i for i, t in enumerate(tokens) if t.word.isdigit()}
         for m in self.intent_matcher.match(tokens):
             skip |= m.positions
-        return self.index.search(*_split_stems(tokens, skip))
+        return self.index.search(*split_stems(tokens, skip))
 
-    # --- answering ----------------------------------------------------------------------------------
+
+    # --- answering: read -> ask -> compose ----------------------------------------------------------
 
     def answer(self, question: str, context: AskContext | None = None) -> Answer:
+        """The Answer to one question: read it once, decide the ask, let that kind's answerer compose."""
         context = context or AskContext()
         reading = self.read(question if isinstance(question, str) else "")
-        ans = self._decide(reading, context)
+        ask = self.ask(reading, context)
+        ans = ANSWERERS[ask.kind](ask, self)
         if reading.truncated:
             ans.notes.append(f"Your message was long: I read only its first {2000:,} characters.")
         return ans
 
-    def _decide(self, r: Reading, ctx: AskContext) -> Answer:
+    def ask(self, r: Reading, ctx: AskContext) -> Ask:
+        """What the question asks and about what. The order of the checks is the precedence of the kinds."""
         kb, ent = self.kb, r.entities
-        if not r.text or not any(ch.isalnum() for t in r.tokens for ch in t.word):
-            return self._help()
-        years_known = [y for y in ent.years if y in kb.years]
-        years_unknown = [y for y in ent.years if y not in kb.years and 1990 <= y <= 2100]
         year = self._year(r)
         fy = kb.years[year]
+        years_known = [y for y in ent.years if y in kb.years]
+        years_unknown = [y for y in ent.years if y not in kb.years and 1990 <= y <= 2100]
+
+        def make(kind: str, **fields) -> Ask:
+            return Ask(kind=kind, reading=r, fy=fy, years=years_known, **fields)
+
+        if not r.text or not any(ch.isalnum() for t in r.tokens for ch in t.word):
+            return make("help")
         known_codes = [c for c in ent.codes if (c, "") in fy.rvus or c in kb.codes]
         unknown_codes = [c for c in ent.codes if c not in known_codes]
 
         if r.has("set_preference") and not known_codes:
-            return self._remember(r)
+            return make("remember")
         if years_unknown and not years_known:
-            have = ", ".join(f"CY{y}" for y in sorted(kb.years))
-            return replies.not_found(f"I don't have the CY{years_unknown[0]} fee schedule; I have {have}.",
-                                     year=None)
+            return make("not_found", problem="year", subject=str(years_unknown[0]))
         if r.has("conversion_factor") and not known_codes:
-            return replies.conversion_factor(kb, sorted(years_known or [kb.newest_year], reverse=True))
+            return make("conversion_factor")
         if ent.malformed_codes and not ent.codes:
-            bad = ent.malformed_codes[0]
-            return replies.not_found(f"{bad} is not a CPT or HCPCS code: codes have five characters (like 57461, "
-                                     "0345T or G0101). Check the number.", year=year)
-
+            return make("not_found", problem="malformed_code", subject=ent.malformed_codes[0])
         if not ent.codes and ent.global_periods and (r.has("global") or len(r.tokens) <= 3):
-            return replies.global_period_answer(kb, ent.global_periods)  # "what does MMM global mean"
+            return make("global_meaning")  # "what does MMM global mean"
         if not ent.codes and r.has("out_of_scope"):
             # "icd10 for hpv", "ms-drg for a hysterectomy": the subject is not CPT coding, even where its
             # words would also name a procedure.
-            return replies.out_of_scope()
+            return make("decline")
         codes: list[str] = list(known_codes)
         if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare")):
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
@@ -209,21 +190,17 @@ class Engine:
         if r.has("modifier_which") and not ent.codes and not ent.modifiers:
             # "which modifier when the patient returns to the OR": the situation's words can also fit a
             # procedure's name, but the person asked for a modifier, so the modifiers are searched first.
-            mod_answer = self._modifiers(r)
-            if mod_answer is not None:
-                return mod_answer
+            mod_ask = self._modifier_ask(r, make)
+            if mod_ask is not None:
+                return mod_ask
         if not codes and not unknown_codes:
             codes, _, ambiguous = self._codes_by_words(r)
             if ambiguous:
-                return self._clarify(r, ambiguous, fy)
+                return make("clarify", candidates=[c.code for c in ambiguous])
         missing_in_year = [c for c in codes if (c, "") not in fy.rvus]
         codes = [c for c in codes if (c, "") in fy.rvus]
         if missing_in_year and not codes and not r.has("change"):
-            code = missing_in_year[0]
-            elsewhere = [y for y in sorted(kb.years) if (code, "") in kb.years[y].rvus]
-            return replies.not_found(
-                f"{code} is not in the CY{year} fee schedule ({fy.release.name})"
-                + (f"; CMS prices it in CY{', CY'.join(map(str, elsewhere))}." if elsewhere else "."), year=year)
+            return make("not_found", problem="not_in_year", subject=missing_in_year[0])
         settings = self._settings(ent, ctx)
         localities = list(ent.localities)
         if not localities and ctx.locality:
@@ -232,38 +209,70 @@ class Engine:
         localities = [next((loc for loc in fy.localities if loc.key == x.key), x) for x in localities]
 
         if unknown_codes and not codes:
-            return replies.not_found(
-                f"I don't have {', '.join(unknown_codes)} in the CY{year} fee schedule"
-                + (" or my knowledge base." if len(kb.years) else ".")
-                + " Check the number, or ask by the procedure's name." + self._import_hint(), year=year)
-
+            return make("not_found", problem="unknown_codes", unknown_codes=unknown_codes)
         if codes:
-            return self._about_codes(r, codes, fy, settings, localities, unknown_codes)
+            return self._code_ask(r, make, codes, settings, localities, unknown_codes)
 
         if ent.modifiers or ent.unknown_modifiers or r.has("modifier") or r.has("modifier_which"):
-            mod_answer = self._modifiers(r)
-            if mod_answer is not None:
-                return mod_answer
+            mod_ask = self._modifier_ask(r, make)
+            if mod_ask is not None:
+                return mod_ask
         if r.has("help") and len([t for t in r.tokens if not t.stop]) <= 6:
-            return self._help()
+            return make("help")
         outside = self._outside_code(r)
         if outside is not None:
-            return replies.not_found(
-                f"That sounds like {outside}, which my curated knowledge base does not cover."
-                + self._import_hint(), year=year)
+            return make("not_found", problem="outside_code", subject=outside)
         coding = [m.name for m in r.intents if m.name in ("rvu", "payment", "global", "modifier", "compare",
                                                           "multiple_procedures", "change", "coding")]
         if coding:
             words = " ".join(t.surface for i, t in enumerate(r.tokens)
                              if not t.stop and not any(i in m.positions for m in r.intents)
                              and i not in ent.positions)
-            what = f" for \"{words}\"" if words else ""
-            return replies.not_found(f"I couldn't find a CPT code{what} in my knowledge base. Try the code "
-                                     "number or another name for the procedure." + self._import_hint(),
-                                     year=year)
+            return make("not_found", problem="no_code", subject=words)
         if r.has("help"):
-            return self._help()
-        return replies.out_of_scope()
+            return make("help")
+        return make("decline")
+
+    def _code_ask(self, r: Reading, make: Callable[..., Ask], codes: list[str], settings, localities,
+                  unknown_codes: list[str]) -> Ask:
+        """The ask about codes the question names: which kind fits the intents and the codes found."""
+        kb, ent = self.kb, r.entities
+        fy = kb.years[self._year(r)]
+        intent = next((m.name for m in r.intents if m.name in CODE_INTENTS and self._fits(m.name, r, codes)),
+                      "describe")
+        if len(codes) == 1 and len({y for y in ent.years if y in kb.years}) >= 2 and intent in ("describe", "rvu"):
+            intent = "change"  # "57520 2025 vs 2026"
+        kind = {"multiple_procedures": "several"}.get(intent, intent)
+        what = ""
+        if intent in ("rvu", "payment", "global", "describe"):
+            kind, what = "value", intent
+        if kind == "visit_with_procedure":
+            procedure = next(c for c in codes if _is_procedure(fy, c))
+            codes = [procedure, *(c for c in codes if c != procedure)]
+        ask = make(kind, what=what, codes=codes, settings=settings, localities=localities,
+                   unknown_codes=unknown_codes, modifiers=[m for m in ent.modifiers if m in kb.modifiers])
+        if kind == "value":
+            ask.component = self._component(r, codes[0], fy)
+            if ent.state and not localities:
+                state_locs = self.places.by_state.get(ent.state, [])
+                ask.state_localities = [loc for loc in fy.localities if loc.state == ent.state] or state_locs
+        if kind == "visit_with_procedure":
+            ask.after = bool(AFTER_WORDS.search(r.text))
+        if kind == "change":
+            ask.span = tuple(y for y in self._change_years(r) if y is not None)
+        return ask
+
+    def _modifier_ask(self, r: Reading, make: Callable[..., Ask]) -> Ask | None:
+        """Named modifiers, an unknown one, or the modifiers a described situation fits; None if none."""
+        ent = r.entities
+        if ent.modifiers:
+            return make("modifier", modifiers=list(ent.modifiers))
+        if ent.unknown_modifiers:
+            return make("not_found", problem="unknown_modifier", subject=", ".join(ent.unknown_modifiers))
+        cands = self.modifier_index.search(*r.stems(lambda intent: intent in MODIFIER_INTENTS))
+        if not cands:
+            return None
+        return make("modifier", modifier_choices=[c.code for c in close_calls(cands)[:3]])
 
     def _codes_by_words(self, r: Reading) -> tuple[list[str], list[Candidate], list[Candidate]]:
         """Codes named by words: (codes, candidates, ambiguous candidates to ask about)."""
@@ -308,7 +317,7 @@ class Engine:
         chosen = _pick(top)
         return chosen.code if chosen is not None else None
 
-    def _import_hint(self) -> str:
+    def import_hint(self) -> str:
         if self.kb.imported:
             return ""
         return (" I answer from my curated codes only until the full CMS fee schedule is imported "
@@ -320,64 +329,6 @@ class Engine:
         if ctx.setting in SETTINGS:
             return (ctx.setting,)
         return SETTINGS
-
-    def _about_codes(self, r: Reading, codes: list[str], fy, settings, localities, unknown_codes) -> Answer:
-        kb, ent = self.kb, r.entities
-        intent = next((m.name for m in r.intents if m.name in CODE_INTENTS and self._fits(m.name, r, codes)),
-                      "describe")
-        if len(codes) == 1 and len({y for y in ent.years if y in kb.years}) >= 2 and intent in ("describe", "rvu"):
-            intent = "change"  # "57520 2025 vs 2026"
-        if intent == "change":
-            old, new = self._change_years(r)
-            if old is None:
-                return replies.not_found(f"I have only CY{new}, so there is nothing to compare it with.",
-                                         year=new)
-            ans = replies.change(kb, codes[0], kb.years[old], kb.years[new])
-        elif intent == "multiple_procedures":
-            ans = replies.several_procedures(kb, codes, fy, settings, localities[0] if localities else None,
-                                             ent.code_modifiers)
-        elif intent == "compare":
-            ans = replies.compare(kb, codes, fy, settings)
-        elif intent == "visit_with_procedure":
-            procedure = next(c for c in codes if _is_procedure(fy, c))
-            ans = replies.visit_with_procedure(kb, procedure, fy, after=bool(AFTER_WORDS.search(r.text)))
-            ans.codes = [procedure, *(c for c in codes if c != procedure)]
-        else:
-            code = codes[0]
-            modifier = self._component(r, code, fy)
-            plain = "" if code in kb.codes else expand_descriptor(
-                fy.rvus[(code, modifier)].description, kb.abbreviations, self.words)
-            ans = replies.code_card(kb, code, fy, intent, settings, localities, modifier, plain)
-            if modifier:
-                ans.modifiers = [modifier]
-            priced = []
-            for mod in dict.fromkeys([ent.code_modifiers.get(code, ""), *ent.modifiers]):
-                section = replies.modifier_pricing_section(fy.rvus[(code, "")], fy, mod, settings,
-                                                           localities[0] if localities else None)
-                if section is not None:
-                    priced.append(section)
-            ans.sections[:0] = priced
-            if priced:  # the amount with the modifier is what was asked: it leads
-                ans.headline = " ".join(replies.modifier_pricing_headline(code, p) for p in priced)
-            if ent.state and not localities:
-                state_locs = self.places.by_state.get(ent.state, [])
-                state_locs = [loc for loc in fy.localities if loc.state == ent.state] or state_locs
-                ans.sections.insert(0, replies.state_localities_section(fy.rvus[(code, "")], fy, state_locs,
-                                                                        settings))
-            if len(codes) > 1:
-                ans.notes.append("You named several codes; this is about " + code + ". Ask `compare "
-                                 + " ".join(codes) + "` to see them side by side.")
-                ans.codes = list(codes)
-        known_mods = [m for m in ent.modifiers if m in kb.modifiers]
-        if known_mods:
-            for m in known_mods:
-                mod = kb.modifiers[m]
-                ans.sections.append(replies.Section(f"Modifier {m}: {mod.name}", [
-                    replies.Fact("Use it when", mod.use_when), replies.Fact("Payment", mod.payment)], mod.summary))
-            ans.modifiers = list(dict.fromkeys(ans.modifiers + known_mods))
-        if unknown_codes:
-            ans.notes.append(f"I don't have {', '.join(unknown_codes)} in the CY{fy.year} fee schedule.")
-        return ans
 
     def _component(self, r: Reading, code: str, fy) -> str:
         """The pricing row a question asks about: "" for the whole service, or "26", "TC", "53".
@@ -426,67 +377,6 @@ class Engine:
             return len(self.kb.years) > 1
         return True
 
-    def _modifiers(self, r: Reading) -> Answer | None:
-        kb, ent = self.kb, r.entities
-        if ent.modifiers:
-            return replies.modifier_answer([kb.modifiers[m] for m in ent.modifiers], "modifier")
-        if ent.unknown_modifiers:
-            return replies.not_found(f"I don't have modifier {', '.join(ent.unknown_modifiers)} in my knowledge "
-                                     "base.", intent="modifier")
-        cands = self.modifier_index.search(*r.stems(lambda intent: intent in MODIFIER_INTENTS))
-        if not cands:
-            return None
-        top = close_calls(cands)[:3]
-        mods = [kb.modifiers[c.code] for c in top]
-        head = mods[0]
-        headline = f"Use modifier {head.code} ({head.name}): {head.summary}"
-        if len(mods) > 1:
-            headline += " Also consider " + ", ".join(f"{m.code} ({m.name})" for m in mods[1:]) + "."
-        return replies.modifier_answer(mods, "modifier_which", headline)
-
-    def _clarify(self, r: Reading, ambiguous: list[Candidate], fy) -> Answer:
-        intent = next((m.name for m in r.intents if m.name in ASK_PREFIX), "describe")
-        phrase = " ".join(t.surface for i, t in enumerate(r.tokens)
-                          if not t.stop and not any(i in m.positions for m in r.intents)) or r.text
-        return replies.clarify(self.kb, [c.code for c in ambiguous], fy, phrase, ASK_PREFIX[intent])
-
-    def _remember(self, r: Reading) -> Answer:
-        """Save a default locality or setting: the engine says what to remember, the caller stores it."""
-        ent = r.entities
-        if re.search(r"\b(clear|reset|forget)\b", r.text, re.I):
-            return Answer(status="answered", intent="set_preference", remember={"clear": "all"},
-                          headline="Done: I forgot your saved locality and setting. Answers are national, "
-                                   "in both settings, until you set them again.")
-        remember: dict[str, str] = {}
-        said = []
-        if ent.localities:
-            loc = ent.localities[0]
-            remember["locality"] = loc.key
-            said.append(f"locality {loc.display}")
-        if ent.setting:
-            remember["setting"] = ent.setting
-            said.append("setting " + ("office (non-facility)" if ent.setting == "office" else
-                                      "facility (hospital/ASC)"))
-        if not remember:
-            hint = (f"{ent.state} has several localities: " + ", ".join(
-                loc.name.rstrip("*").title() for loc in self.places.by_state.get(ent.state, []))
-                + ". Name one." if ent.state else "Name a locality (e.g. `set locality manhattan`, a state, "
-                "or a ZIP code) or a setting (`set my setting to facility`).")
-            return replies.not_found(f"I couldn't tell what to save. {hint}", intent="set_preference")
-        return Answer(status="answered", intent="set_preference", remember=remember,
-                      headline=f"Saved your default {' and '.join(said)}. Payment answers use it until you "
-                               "change it (`clear my settings` to forget).")
-
-    def _help(self) -> Answer:
-        examples = [i.examples[0] for i in self.intents if i.examples and i.name not in ("out_of_scope", "help")]
-        return replies.help_answer(self.kb, examples)
-
-
-def _split_stems(tokens: list[Token], skip: set[int]) -> tuple[set[str], set[str]]:
-    """Every non-stopword stem, and those of them not at a `skip` position (the words left to explain)."""
-    every = {t.stem for t in tokens if not t.stop}
-    content = {t.stem for i, t in enumerate(tokens) if not t.stop and i not in skip}
-    return every, content
 
 
 def _is_procedure(fy, code: str) -> bool:

@@ -6,6 +6,7 @@ import pytest
 
 from bot.answer import STATUSES
 from bot.engine import AskContext
+from bot.render import render_text
 
 
 def ask(engine, q, **ctx):
@@ -15,7 +16,7 @@ def ask(engine, q, **ctx):
 def cites_source(answer, year=2026):
     release = {2026: "RVU26C", 2025: "RVU25D"}[year]
     cf = {2026: "33.4009", 2025: "32.3465"}[year]
-    return f"CY{year}" in answer.text and release in answer.text and cf in answer.text
+    return f"CY{year}" in render_text(answer) and release in render_text(answer) and cf in render_text(answer)
 
 
 # --- finding codes --------------------------------------------------------------------------------
@@ -39,7 +40,7 @@ def cites_source(answer, year=2026):
 ])
 def test_finds_the_code_by_number_name_synonym_or_typo(engine, question, code):
     answer = ask(engine, question)
-    assert answer.status == "answered", answer.text
+    assert answer.status == "answered", render_text(answer)
     assert answer.codes[0] == code
 
 
@@ -70,7 +71,7 @@ def test_rvu_answer_shows_every_rvu_and_cites_its_source(engine, kb):
     assert (answer.status, answer.intent, answer.year) == ("answered", "rvu", 2026)
     assert answer.headline.startswith(f"57461 has {rvu.work:.2f} work RVUs")
     for value in (rvu.work, rvu.pe_nonfacility, rvu.pe_facility, rvu.mp, rvu.total_nonfacility, rvu.total_facility):
-        assert f"{value:.2f}" in answer.text
+        assert f"{value:.2f}" in render_text(answer)
     assert cites_source(answer)
 
 
@@ -78,7 +79,7 @@ def test_global_period_explains_visits(engine):
     answer = ask(engine, "global period for 57520")
     assert answer.intent == "global"
     assert "090" in answer.headline
-    assert "57" in answer.text and "24" in answer.text
+    assert "57" in render_text(answer) and "24" in render_text(answer)
 
 
 def test_payment_both_settings_by_default_one_when_named(engine):
@@ -94,7 +95,8 @@ def test_payment_by_locality_name_and_state(engine):
     answer = ask(engine, "what does medicare pay for 99213 in manhattan")
     assert "$107.63" in answer.headline and "Manhattan" in answer.headline
     state = ask(engine, "payment for 99213 in new york")
-    assert "Manhattan" in state.text and "Queens" in state.text  # a state with several localities lists them
+    # a state with several localities lists them
+    assert "Manhattan" in render_text(state) and "Queens" in render_text(state)
 
 
 def test_saved_locality_and_setting_apply(engine):
@@ -119,7 +121,7 @@ def test_conversion_factor_per_year(engine):
 
 def test_modifier_meaning(engine):
     answer = ask(engine, "modifier 53")
-    assert answer.modifiers == ["53"] and "discontinued" in answer.text.lower()
+    assert answer.modifiers == ["53"] and "discontinued" in render_text(answer).lower()
     both = ask(engine, "modifier 59 vs XU")
     assert both.modifiers[:2] == ["59", "XU"]
 
@@ -135,7 +137,7 @@ def test_modifier_meaning(engine):
 def test_which_modifier_fits_a_situation(engine, question, modifier):
     answer = ask(engine, question)
     assert answer.status == "answered"
-    assert answer.modifiers[0] == modifier, answer.text
+    assert answer.modifiers[0] == modifier, render_text(answer)
 
 
 def test_visit_same_day_and_after_a_procedure(engine):
@@ -150,7 +152,7 @@ def test_visit_same_day_and_after_a_procedure(engine):
 def test_compare_codes_by_name(engine):
     answer = ask(engine, "compare LEEP and cold knife cone")
     assert answer.intent == "compare" and answer.codes == ["57461", "57520"]
-    assert "3.34" in answer.text and "4.01" in answer.text
+    assert "3.34" in render_text(answer) and "4.01" in render_text(answer)
 
 
 def test_several_procedures_on_one_day(engine):
@@ -187,7 +189,7 @@ def test_a_year_we_do_not_have(engine):
 ])
 def test_status(engine, question, status):
     answer = ask(engine, question)
-    assert answer.status == status, answer.text
+    assert answer.status == status, render_text(answer)
     assert answer.status in STATUSES
     if status != "answered":
         assert answer.codes == []
@@ -200,12 +202,12 @@ def test_status(engine, question, status):
 def test_odd_input_gets_a_normal_answer(engine, question):
     answer = ask(engine, question)
     assert answer.status in STATUSES
-    assert answer.text
+    assert render_text(answer)
 
 
 def test_long_input_is_cut_and_says_so(engine):
     answer = ask(engine, "wrvu for LEEP " + "x " * 5000)
-    assert "first 2,000 characters" in answer.text
+    assert "first 2,000 characters" in render_text(answer)
     assert answer.codes == ["57461"]
 
 
@@ -219,7 +221,7 @@ def test_global_indicator_meaning_without_a_code(engine, kb):
     for g in ("MMM", "YYY", "ZZZ"):
         answer = ask(engine, f"what does {g} global mean")
         assert answer.status == "answered" and answer.intent == "global"
-        assert kb.global_periods[g].name in answer.text
+        assert kb.global_periods[g].name in render_text(answer)
 
 
 def test_change_from_one_named_year_compares_with_the_newest(engine, kb):
@@ -282,4 +284,4 @@ def test_a_code_with_the_wrong_number_of_digits(engine):
 
 def test_a_zip_without_the_zip_file_is_not_read_as_a_code(engine):
     answer = ask(engine, "57520 office payment zip 10001")
-    assert answer.codes == ["57520"] and "10001" not in answer.text
+    assert answer.codes == ["57520"] and "10001" not in render_text(answer)

@@ -10,6 +10,7 @@ import pytest
 from bot.catalog import expand_descriptor
 from bot.engine import AskContext, Engine
 from bot.fees import cents
+from bot.render import render_text
 
 CF26 = 33.4009
 
@@ -37,8 +38,8 @@ def test_any_code_in_the_file_is_answered_with_its_own_numbers(full, cms_rvus, c
     answer = full.answer(f"wrvu {code}")
     assert answer.status == "answered" and answer.codes == [code] and answer.year == 2026
     assert f"{r.work:.2f} work RVUs" in answer.headline
-    assert f"{r.total_facility:.2f}" in answer.text
-    assert "RVU26C" in answer.text and "33.4009" in answer.text
+    assert f"{r.total_facility:.2f}" in render_text(answer)
+    assert "RVU26C" in render_text(answer) and "33.4009" in render_text(answer)
 
 
 @pytest.mark.parametrize(("question", "code"), [
@@ -49,7 +50,7 @@ def test_any_code_in_the_file_is_answered_with_its_own_numbers(full, cms_rvus, c
 ])
 def test_codes_are_found_by_their_expanded_cms_descriptor(full, question, code):
     answer = full.answer(question)
-    assert answer.status == "answered", answer.text
+    assert answer.status == "answered", render_text(answer)
     assert answer.codes[0] == code
 
 
@@ -96,7 +97,7 @@ def test_component_rows_answer_for_the_professional_and_technical_parts(full, cm
     by_words = full.answer("71046 technical component rvu")
     assert by_words.modifiers == ["TC"] and f"total {tech.total_nonfacility:.2f} in the office" in by_words.headline
     whole = full.answer("71046")
-    assert "professional component (26)" in whole.text and "technical component (TC)" in whole.text
+    assert "professional component (26)" in render_text(whole) and "technical component (TC)" in render_text(whole)
 
 
 @pytest.mark.parametrize(("modifier", "indicator_field", "share"), [
@@ -129,8 +130,8 @@ def test_change_between_releases_gives_both_values_and_the_percent(full, cms_rvu
     assert answer.intent == "change"
     pct = (new.work - old.work) / old.work
     assert f"{old.work:.2f} -> {new.work:.2f}: {new.work - old.work:+.2f} ({pct:+.1%})".replace("+-", "-") \
-        in answer.text.replace("+-", "-")
-    assert "RVU25D" in answer.text and "RVU26C" in answer.text
+        in render_text(answer).replace("+-", "-")
+    assert "RVU25D" in render_text(answer) and "RVU26C" in render_text(answer)
 
 
 def test_the_name_index_is_cached_and_gives_the_same_answers(imported, full):
@@ -155,4 +156,4 @@ def test_other_code_sets_stay_out_of_scope_even_when_words_name_a_procedure(full
 
 def test_a_global_indicator_is_explained_not_matched_to_a_code(full, kb):
     answer = full.answer("what is a ZZZ global period")
-    assert answer.codes == [] and kb.global_periods["ZZZ"].name in answer.text
+    assert answer.codes == [] and kb.global_periods["ZZZ"].name in render_text(answer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.render import render_text
 from bot.understanding.intents import load_intents
 from bot.yamlfile import KnowledgeError
 from tests.conftest import ROOT
@@ -16,8 +17,8 @@ STATUS_FOR = {"help": "help", "out_of_scope": "out_of_scope"}
 @pytest.mark.parametrize(("intent", "example"), EXAMPLES, ids=[f"{i}:{e}" for i, e in EXAMPLES])
 def test_example_is_understood_as_its_intent(engine, intent, example):
     answer = engine.answer(example)
-    assert answer.intent == intent, answer.text
-    assert answer.status == STATUS_FOR.get(intent, "answered"), answer.text
+    assert answer.intent == intent, render_text(answer)
+    assert answer.status == STATUS_FOR.get(intent, "answered"), render_text(answer)
 
 
 def test_broken_intent_file_is_reported_with_file_line_and_field(tmp_path):

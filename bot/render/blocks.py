@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.answer import Answer, Fact, Section
+from bot.render.text import render_text
 
 MAX_BLOCKS = 50
 MAX_HEADER = 150
@@ -150,4 +151,4 @@ def render_blocks(answer: Answer, extra_buttons: Sequence[dict] = (), max_blocks
 
 def fallback_text(answer: Answer, limit: int = MAX_FALLBACK_TEXT) -> str:
     """The plain-text rendering, escaped and cut: Slack's notification text and the no-blocks fallback."""
-    return fit(answer.text, limit)
+    return fit(render_text(answer), limit)

@@ -1,0 +1,24 @@
+"""Several codes fit the words equally well: ask back, one choice per code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot import replies
+from bot.answer import Answer
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.understanding.ask import Ask
+
+# What a choice asks when pressed, by the intent of the question ("wRVU for 57460").
+ASK_PREFIX = {"rvu": "wRVU for", "payment": "Medicare payment for", "global": "global period for",
+              "describe": "", "visit_with_procedure": "E/M same day as"}
+
+
+def answer(ask: Ask, engine: Engine) -> Answer:
+    r = ask.reading
+    intent = next((m.name for m in r.intents if m.name in ASK_PREFIX), "describe")
+    phrase = " ".join(t.surface for i, t in enumerate(r.tokens)
+                      if not t.stop and not any(i in m.positions for m in r.intents)) or r.text
+    return replies.clarify(engine.kb, ask.candidates, ask.fy, phrase, ASK_PREFIX[intent])

@@ -1,0 +1,60 @@
+"""The ask: *what* a question asks and *about what*, decided once, before anything is composed.
+
+The engine reads a question into a `Reading`, turns that into one `Ask`, and hands the Ask to the answerer
+registered for `Ask.kind` (see `bot.answers`). An answerer never re-reads the question text: everything it
+may use is here (the Reading stays attached for the rare answerer that needs a word-level detail).
+
+Kinds (the keys of `bot.answers.ANSWERERS`):
+- `value`: one code's values; `what` says which (`rvu`, `payment`, `global`, `describe`).
+- `several`: several codes done on one day, priced with the multiple-procedure rules.
+- `visit_with_procedure`: can a visit be billed with (or after) a procedure.
+- `compare`, `change`: codes side by side; one code between two years.
+- `modifier`: what named modifiers mean, or which modifier fits a described situation.
+- `global_meaning`: what a global indicator (000, 090, MMM...) means, asked without a code.
+- `conversion_factor`, `remember` (save a locality/setting), `help`, `decline` (not CPT coding).
+- `clarify`: several codes fit the words equally; ask back.
+- `not_found`: `problem` names what was missing (an unknown year or code, a malformed code, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.records import FeeYear, Locality
+from bot.understanding.reading import Reading
+
+KINDS = ("value", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
+         "conversion_factor", "remember", "help", "decline", "clarify", "not_found")
+
+
+@dataclass
+class Ask:
+    """One question's kind of ask and its subjects. Built by `Engine.ask`, read by one answerer."""
+
+    kind: str
+    reading: Reading
+    fy: FeeYear  # the fee schedule year the question is about (the newest unless it names one)
+    what: str = ""  # the value asked for, for `value`: "rvu", "payment", "global", "describe"
+    codes: list[str] = field(default_factory=list)  # codes priced in `fy`, most relevant first
+    unknown_codes: list[str] = field(default_factory=list)  # named by number, unknown in `fy` and the KB
+    missing_codes: list[str] = field(default_factory=list)  # known elsewhere but not priced in `fy`
+    modifiers: list[str] = field(default_factory=list)  # modifiers named outright and known
+    modifier_choices: list[str] = field(default_factory=list)  # modifiers a described situation fits
+    candidates: list[str] = field(default_factory=list)  # near-tie codes to ask back about (`clarify`)
+    settings: tuple[str, ...] = ()  # "office", "facility": the settings to price
+    localities: list[Locality] = field(default_factory=list)  # named, or the person's saved one
+    years: list[int] = field(default_factory=list)  # loaded years the question names
+    problem: str = ""  # for `not_found`: what was missing
+    subject: str = ""  # for `not_found`: the words or number the problem is about
+    component: str = ""  # for `value`: the pricing row asked about ("", "26", "TC", "53")
+    state_localities: list[Locality] = field(default_factory=list)  # a state named without a locality
+    after: bool = False  # for `visit_with_procedure`: the visit is after the procedure, in its global
+    span: tuple[int, ...] = ()  # for `change`: (older year, newer year), or (newer,) when only one is loaded
+
+    @property
+    def year(self) -> int:
+        return self.fy.year
+
+    @property
+    def entities(self):
+        return self.reading.entities

@@ -1,0 +1,48 @@
+"""What a question says, read once: its words, what it names outright, and which intents its words signal.
+
+A `Reading` is the raw material of the ask (`bot.understanding.ask.Ask`): the engine builds it once per
+question and everything after works from it, never from the question text again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.understanding.entities import Entities
+from bot.understanding.intents import IntentMatch
+from bot.understanding.words import Token
+
+
+@dataclass
+class Reading:
+    """What the engine understood of a question (kept for tests and `cptbot ask --explain`)."""
+
+    text: str
+    truncated: bool
+    tokens: list[Token]
+    entities: Entities
+    intents: list[IntentMatch]
+
+    def has(self, intent: str) -> bool:
+        return any(m.name == intent for m in self.intents)
+
+    def stems(self, explained_by: Callable[[str], bool] = lambda intent: True) -> tuple[set[str], set[str]]:
+        """(every meaningful stem, the content stems still to explain by a name).
+
+        A word is already explained when an entity (code, modifier, year, place) covers it, or the keywords
+        of an intent that `explained_by` accepts: the code search leaves out every intent's words, the
+        modifier search keeps the modifier intents' own words out and everything else in.
+        """
+        skip = set(self.entities.positions)
+        for m in self.intents:
+            if explained_by(m.name):
+                skip |= m.positions
+        return split_stems(self.tokens, skip)
+
+
+def split_stems(tokens: list[Token], skip: set[int]) -> tuple[set[str], set[str]]:
+    """Every non-stopword stem, and those of them not at a `skip` position (the words left to explain)."""
+    every = {t.stem for t in tokens if not t.stop}
+    content = {t.stem for i, t in enumerate(tokens) if not t.stop and i not in skip}
+    return every, content
