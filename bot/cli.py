@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bot.yamlfile import KnowledgeError
@@ -25,14 +25,19 @@ def _engine():
     return Engine.load()
 
 
-def _read_stdin_lines() -> list[str]:
-    """Standard input as lines; bytes that are not UTF-8 are replaced, never fatal."""
-    data = sys.stdin.buffer.read()
-    text = data.decode("utf-8", errors="replace")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.rstrip("\r") for line in lines]
+def _stdin_lines() -> Iterator[str]:
+    """Standard input line by line, as each line arrives (a pipe kept open gets each answer at once).
+
+    Bytes that are not UTF-8 are replaced, never fatal; a trailing CR (Windows line ends) is dropped.
+    `readline` on the binary buffer returns as soon as a newline arrives, unlike iterating a text stream.
+    """
+    stream = sys.stdin.buffer
+    while True:
+        raw = stream.readline()
+        if not raw:
+            return
+        line = raw.decode("utf-8", errors="replace")
+        yield line[:-1].rstrip("\r") if line.endswith("\n") else line.rstrip("\r")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -45,7 +50,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from bot.render import answer_json, render_text
 
     engine = _engine()
-    questions = _read_stdin_lines() if args.question == ["-"] else [" ".join(args.question)]
+    many = args.question == ["-"]
+    questions = _stdin_lines() if many else iter([" ".join(args.question)])
     out = sys.stdout
     for q in questions:
         answer = ask(engine, q, user_id=os.environ.get("CPTBOT_USER", "cli"))
@@ -53,7 +59,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
         else:
             out.write(render_text(answer) + "\n")
-            if len(questions) > 1:
+            if many:
                 out.write("\n")
         out.flush()
     return 0

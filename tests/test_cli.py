@@ -69,3 +69,21 @@ def test_no_arguments_is_a_usage_error_not_a_traceback():
     run = cptbot()
     assert run.returncode == 2
     assert b"usage:" in run.stderr and b"Traceback" not in run.stderr
+
+
+def test_ask_stdin_answers_each_line_as_it_arrives_while_stdin_stays_open():
+    import select
+
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ask", "--json", "-"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    try:
+        for question, code in ((b"LEEP", "57461"), (b"wrvu for cold knife cone", "57520")):
+            proc.stdin.write(question + b"\n")
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 60)
+            assert ready, "no answer while standard input is still open"
+            assert json.loads(proc.stdout.readline())["codes"][0] == code
+    finally:
+        proc.stdin.close()
+        proc.wait(60)
+    assert proc.returncode == 0

@@ -22,20 +22,29 @@ from bot.answer import Answer
 from bot.ask import ask
 from bot.engine import Engine
 from bot.render.blocks import MAX_BLOCKS, button, fallback_text, fit, render_blocks
+from bot.understanding.words import MAX_CHARS
 
 SHARE_ACTION = "cpt_share"
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 MAX_ECHO = 300
+MAX_MESSAGE_CHARS = 4 * MAX_CHARS  # room for mentions and markup before the engine's own cut
+MAX_LABEL = 100
 
 log = logging.getLogger("bot.slack")
 
 
 def strip_mention(text: str, bot_user_id: str | None) -> str:
-    """The message without the bot's own mention(s), e.g. `<@U0BOT> wRVU for LEEP` -> `wRVU for LEEP`."""
+    """The message without the bot's own mention(s), e.g. `<@U0BOT> wRVU for LEEP` -> `wRVU for LEEP`.
+
+    Linear in the text, and only its first MAX_MESSAGE_CHARS are read at all (the engine reads 2,000):
+    a mention's label is at most MAX_LABEL characters, so an unclosed `<@U0BOT|` cannot make the pattern
+    rescan the rest of a long message for every occurrence (the old pattern was quadratic).
+    """
+    text = text[:MAX_MESSAGE_CHARS]
     if bot_user_id:
-        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]{{0,{MAX_LABEL}}})?>", " ", text)
     else:
-        text = re.sub(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text)
+        text = re.sub(rf"^\s*<@[A-Z0-9]{{1,{MAX_LABEL}}}(?:\|[^>]{{0,{MAX_LABEL}}})?>", " ", text)
     return " ".join(text.split())
 
 

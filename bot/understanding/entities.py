@@ -24,12 +24,14 @@ BARE_TOKEN_RE = re.compile(r"\b([0-9A-Za-z]{2})\b")
 GLOBAL_RE = re.compile(r"(?<![\w.])(000|010|090|mmm|xxx|yyy|zzz)(?![\w.])", re.I)
 GLOBAL_WORD_RE = re.compile(r"\bglobal", re.I)
 MALFORMED_CODE_RE = re.compile(r"\b(?:cpt|hcpcs|code)\s*#?\s*(\d{1,4}|\d{6,})(?![\dA-Za-z])", re.I)
-BARE_UNIT_RE = re.compile(r"^\s*(?:-|\s)?(?:min|mins|minutes?|hours?|hrs?|years?|yrs?|days?|weeks?|months?|units?|"
+BARE_UNIT_RE = re.compile(r"\s*(?:-|\s)?(?:min|mins|minutes?|hours?|hrs?|years?|yrs?|days?|weeks?|months?|units?|"
                           r"percent|%|dollars?|\$)", re.I)
 YEAR_RE = re.compile(r"\b(?:cy\s?)?((?:19|20)\d\d)\b", re.I)
 ZIP_NUMBER_RE = re.compile(r"(?<![\w$.,])(\d{5})(?:-\d{4})?(?![\w.]\w)")
 ZIP_WORD_RE = re.compile(r"\bzip(?:\s*code)?\s*[:#]?\s*$", re.I)
 ZIP_CUE_RE = re.compile(r"\b(?:zip(?:\s*code)?|in|near|at|locality|area)\s*[:#]?\s*$", re.I)
+CUE_WINDOW = 40  # characters before a number that may hold its cue ("zip code: "): looked at, never more
+STATE_CUE_RE = re.compile(r"\b(?:in|for)\s+([A-Z]{2})\b")
 ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an", "be", "by", "do", "go", "he",
                       "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga"}
 
@@ -99,7 +101,7 @@ def find_modifiers(text: str, known: set[str], code_mods: dict[str, str]) -> tup
             add(raw, strict=True)
         elif raw.isalpha() and raw.lower() not in ENGLISH_TWO_LETTER:
             add(raw, strict=True)  # "gy vs gz": letter modifiers that are no English word
-        elif raw.isdigit() and no_code and not BARE_UNIT_RE.match(text[m.end():]):
+        elif raw.isdigit() and no_code and not BARE_UNIT_RE.match(text, m.end()):
             add(raw, strict=True)
     return found, unknown
 
@@ -122,9 +124,10 @@ def find_years(text: str, relative: dict[str, int] | None = None, newest: int | 
 def find_global_periods(text: str) -> list[str]:
     """Global indicators named in a question: "MMM", "YYY", "ZZZ", "XXX" (in capitals), or 000/010/090."""
     found: list[str] = []
+    says_global = GLOBAL_WORD_RE.search(text) is not None  # once, not once per match
     for m in GLOBAL_RE.finditer(text):
         g = m.group(1)
-        if (g.isdigit() or g.isupper() or GLOBAL_WORD_RE.search(text)) and g.upper() not in found:
+        if (g.isdigit() or g.isupper() or says_global) and g.upper() not in found:
             found.append(g.upper())
     return found
 
@@ -190,8 +193,9 @@ class PlaceFinder:
                 self._add_state(key[6:], ent)
             elif self.by_key[key] not in ent.localities:
                 ent.localities.append(self.by_key[key])
-        for abbr in re.findall(r"\b([A-Z]{2})\b", raw):
-            if abbr in self.by_state and re.search(rf"\b(?:in|for)\s+{abbr}\b", raw):
+        # One pass: a capitalised two-letter state after "in"/"for" ("99213 in NY"), in order of appearance.
+        for abbr in dict.fromkeys(STATE_CUE_RE.findall(raw)):
+            if abbr in self.by_state:
                 self._add_state(abbr, ent)
         ent.positions |= taken
 
@@ -204,7 +208,10 @@ class PlaceFinder:
         """
         for m in ZIP_NUMBER_RE.finditer(text):
             z = m.group(1)
-            if ZIP_WORD_RE.search(text[:m.start()]):
+            # The cue is looked for in a fixed window before the number (`pos`/`endpos` do not copy the text,
+            # and `\b` still sees the character before the window): linear however many numbers there are.
+            window = (max(0, m.start() - CUE_WINDOW), m.start())
+            if ZIP_WORD_RE.search(text, *window):
                 ent.zip_code = ent.zip_code or z
                 if z in ent.codes:
                     ent.codes.remove(z)
@@ -212,7 +219,7 @@ class PlaceFinder:
             key = f"{mac_locality[0]}-{mac_locality[1]}" if mac_locality else ""
             if key not in self.by_key:
                 continue
-            if not ZIP_CUE_RE.search(text[:m.start()]):
+            if not ZIP_CUE_RE.search(text, *window):
                 continue
             if z in ent.codes:
                 ent.codes.remove(z)
