@@ -165,7 +165,7 @@ class Engine:
 
         if not r.text or not any(ch.isalnum() for t in r.tokens for ch in t.word):
             return make("help")
-        known_codes = [c for c in ent.codes if (c, "") in fy.rvus or c in kb.codes]
+        known_codes = [c for c in ent.codes if replies.row_of(fy, c) is not None or c in kb.codes]
         unknown_codes = [c for c in ent.codes if c not in known_codes]
 
         if r.has("set_preference") and not known_codes:
@@ -186,7 +186,7 @@ class Engine:
         if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare")):
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
             named, _, _ = self._codes_by_words(r)
-            codes += [c for c in named if c not in codes and (c, "") in fy.rvus]
+            codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
         if r.has("modifier_which") and not ent.codes and not ent.modifiers:
             # "which modifier when the patient returns to the OR": the situation's words can also fit a
             # procedure's name, but the person asked for a modifier, so the modifiers are searched first.
@@ -197,8 +197,8 @@ class Engine:
             codes, _, ambiguous = self._codes_by_words(r)
             if ambiguous:
                 return make("clarify", candidates=[c.code for c in ambiguous])
-        missing_in_year = [c for c in codes if (c, "") not in fy.rvus]
-        codes = [c for c in codes if (c, "") in fy.rvus]
+        missing_in_year = [c for c in codes if replies.row_of(fy, c) is None]
+        codes = [c for c in codes if c not in missing_in_year]
         if missing_in_year and not codes and not r.has("change"):
             return make("not_found", problem="not_in_year", subject=missing_in_year[0])
         settings = self._settings(ent, ctx)
@@ -340,6 +340,8 @@ class Engine:
         rows = [m for m in COMPONENT_MODIFIERS if (code, m) in fy.rvus]
         if not rows:
             return ""
+        if (code, "") not in fy.rvus:
+            return rows[0]  # CMS prices the code only as this row (86153-26)
         asked = [r.entities.code_modifiers.get(code, ""), *r.entities.modifiers]
         stems = r.stems(lambda intent: intent not in MODIFIER_INTENTS)
         asked += [c.code for c in close_calls(self.modifier_index.search(*stems))[:1]]

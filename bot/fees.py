@@ -11,7 +11,7 @@ Rules (CMS Physician Fee Schedule; Medicare Claims Processing Manual, chapter 12
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
@@ -20,7 +20,8 @@ from bot.records import Locality, Release, Rvu
 
 Setting = Literal["office", "facility"]
 SETTINGS: tuple[Setting, ...] = ("office", "facility")
-SETTING_LABELS = {"office": "Office (non-facility)", "facility": "Facility (hospital/ASC)"}
+SETTING_LABELS = {"office": "Office (non-facility)", "facility": "Physician's fee in a facility (hospital/ASC)"}
+PLACES = {"office": "in the office", "facility": "in a facility"}
 
 
 def cents(amount: float) -> Decimal:
@@ -56,153 +57,334 @@ def amount(rvu: Rvu, release: Release, setting: Setting, locality: Locality | No
 # --- several procedures on one day -------------------------------------------------------------------
 
 STANDARD_RATES = {"2": (1.0, 0.5), "1": (1.0, 0.5, 0.25)}  # later procedures keep the last rate
+MAX_RANKED = 5  # the sixth and later procedures of the standard rule are priced "by report"
+# Reductions of the second and later services of a family, applied to one part of their amount only
+# (RVU file documentation, multiple procedure indicators 4-7; Claims Processing Manual ch. 12 and 13).
+IMAGING_TC_CUT, IMAGING_PC_CUT = 0.50, 0.05
+CARDIOVASCULAR_TC_CUT = 0.25
+OPHTHALMOLOGY_TC_CUT = 0.20
+THERAPY_PE_CUT = 0.50
 MPI_MEANING = {
     "0": "no multiple-procedure reduction applies",
     "1": "standard reduction (pre-1995 rules: 100%, 50%, then 25%)",
     "2": "standard reduction: 100% for the highest, 50% for each other",
-    "3": "endoscopy family rule: the others in the family are paid their value minus the base endoscopy",
-    "4": "diagnostic imaging reduction to the technical component (not modelled here)",
-    "5": "therapy practice-expense reduction (not modelled here)",
-    "6": "diagnostic cardiovascular reduction (not modelled here)",
-    "7": "diagnostic ophthalmology reduction (not modelled here)",
-    "9": "the concept does not apply",
+    "3": "endoscopy family rule: the others in the family are paid their value minus the base endoscopy, "
+         "and the base is not paid separately",
+    "4": "diagnostic imaging: in one session the technical component of each imaging service after the "
+         "highest is paid at 50%, and the professional component at 95%",
+    "5": "therapy: the practice expense of each therapy service after the highest is paid at 50%",
+    "6": "diagnostic cardiovascular: the technical component of each such test after the highest is paid "
+         "at 75%",
+    "7": "diagnostic ophthalmology: the technical component of each such test after the highest is paid "
+         "at 80%",
+    "9": "the multiple-procedure concept does not apply",
 }
+PAID_STATUSES = ("A", "R", "T")
+
+
+def has_rvus(rvu: Rvu) -> bool:
+    return rvu.total_nonfacility > 0 or rvu.total_facility > 0
+
+
+def payable(rvu: Rvu) -> bool:
+    """Whether Medicare pays this row under the fee schedule from its RVUs (status A, R or T with RVUs).
+
+    Every other status (bundled, carrier-priced, excluded, not covered, not valid, anesthesia, measurement,
+    supplies) has no fee schedule amount, even where the file prints RVUs beside it.
+    """
+    return rvu.status in PAID_STATUSES and has_rvus(rvu)
+
+
+def is_drug(rvu: Rvu) -> bool:
+    """J codes are drugs: Medicare pays them from its ASP drug pricing file, not the fee schedule."""
+    return rvu.code.startswith("J") and rvu.status not in ("I", "N")
+
+
+def payment_status(rvu: Rvu) -> str:
+    """The key of the words that say how Medicare pays this row (see knowledge/payment_status.yaml):
+    its CMS status letter, "drug" for J codes, or "R-unpriced" for restricted codes without RVUs."""
+    if is_drug(rvu):
+        return "drug"
+    if rvu.status == "R" and not has_rvus(rvu):
+        return "R-unpriced"
+    return rvu.status
 
 
 @dataclass(frozen=True)
 class ProcedureLine:
     code: str
-    full: float | None  # unreduced amount (None: not priced in this setting)
-    paid: float | None  # after the reduction
-    rule: str  # in words: "100% (highest)", "50%", "endoscopy: minus base 57452", ...
+    full: Decimal | None  # unreduced amount in cents (None: no fee schedule amount here)
+    paid: Decimal | None  # after the reductions, in cents (None: not paid, or not priceable here)
+    rule: str  # in words: "100% (highest)", "50%", "endoscopy: minus base 57452", "not paid: bundled"...
+    counted: bool = True  # False: left out of the total (not payable, or included in another service)
 
 
 @dataclass(frozen=True)
 class MultipleResult:
     setting: Setting
     lines: tuple[ProcedureLine, ...]
-    total: Decimal | None  # None when a code is not priced in this setting
+    total: Decimal | None  # the sum of the lines' paid amounts; None when the claim can't be priced here
     notes: tuple[str, ...]
 
 
-def multiple_procedures(rvus: Sequence[Rvu], release: Release, setting: Setting,
-                        locality: Locality | None = None, base_rvus: dict[str, Rvu] | None = None
-                        ) -> MultipleResult:
-    """Apply the multiple-procedure rules to codes done on one day, in one setting.
+def _parts(rvu: Rvu, rows: Mapping[tuple[str, str], Rvu], release: Release, setting: Setting,
+           locality: Locality | None, factor: float) -> tuple[float, float] | None:
+    """(technical, professional) parts of a diagnostic service's amount, or None when the files can't say."""
+    full = (raw_amount(rvu, release, setting, locality) or 0.0) * factor
+    if rvu.modifier == "TC" or rvu.pctc == "3":
+        return full, 0.0
+    if rvu.modifier == "26" or rvu.pctc in ("2", "6", "8"):
+        return 0.0, full
+    tc, pc = rows.get((rvu.code, "TC")), rows.get((rvu.code, "26"))
+    if rvu.pctc != "1" or tc is None or pc is None:
+        return None
+    return ((raw_amount(tc, release, setting, locality) or 0.0) * factor,
+            (raw_amount(pc, release, setting, locality) or 0.0) * factor)
 
-    Codes with indicator 3 are grouped by their endoscopic base: the most valuable of a family is paid in
-    full, each other at its value minus the base's value; the family then counts as one procedure. The
-    procedures (families counted once) are ranked by amount; indicator 2 pays 100% then 50% for each
-    other. Indicator 0 is never reduced. `base_rvus` gives the RVU rows of endoscopic bases not billed.
+
+def _pe_part(rvu: Rvu, release: Release, setting: Setting, locality: Locality | None, factor: float) -> float:
+    pe = rvu.pe_nonfacility if setting == "office" else rvu.pe_facility
+    return pe * (locality.pe_gpci if locality else 1.0) * release.conversion_factor * factor
+
+
+def multiple_procedures(rvus: Sequence[Rvu], release: Release, setting: Setting,
+                        locality: Locality | None = None, rows: Mapping[tuple[str, str], Rvu] | None = None,
+                        factors: Sequence[float] | None = None, labels: Sequence[str] | None = None
+                        ) -> MultipleResult:
+    """Apply the multiple-procedure rules to services done on one day, in one setting.
+
+    `rows` is the year's RVU rows (for endoscopic bases not billed and the TC/26 rows of diagnostic tests);
+    `factors` scale each service first (a bilateral 150%); `labels` name each line ("58558-50").
+    - A service Medicare does not pay under the fee schedule is listed with its reason, out of the total;
+      a status T injection is bundled when another paid service is billed the same day.
+    - A setting where any service is NA has no total.
+    - Indicator 3 families: a base billed with a member of its family is not paid separately; the most
+      valuable member is paid in full, each other member its value minus the base; the family then counts
+      as one procedure of the standard rule.
+    - Indicators 1/2 (and families): ranked by amount, 100% then 50% (25% for 1); the sixth and later are
+      priced by report, so then there is no total.
+    - Indicators 4/6/7: the technical part (and for 4 also the professional part at 5%) of each service of
+      the same kind after the highest is reduced; 5: the practice expense of each therapy after the highest
+      is halved. Where the files do not split a test into its parts, there is no total.
+    Every line is rounded to cents and the total is the sum of the lines as shown.
     """
-    base_rvus = base_rvus or {}
+    rows = rows or {}
+    factors = list(factors) if factors is not None else [1.0] * len(rvus)
+    labels = list(labels) if labels is not None else [r.code for r in rvus]
     notes: list[str] = []
-    unpriced = [r.code for r in rvus if not is_priced(r, setting)]
-    if unpriced:
-        return MultipleResult(setting, tuple(ProcedureLine(r.code, None, None, "not priced in this setting")
-                                             for r in rvus), None,
-                              (f"{', '.join(unpriced)} is not priced in this setting.",))
-    full = {i: raw_amount(r, release, setting, locality) or 0.0 for i, r in enumerate(rvus)}
     rule: dict[int, str] = {}
     paid: dict[int, float] = {}
-    units: list[tuple[float, list[int]]] = []  # (value, members) ranked for the standard rule
-    families: dict[str, list[int]] = {}
+    left_out: dict[int, str] = {}
+    full: dict[int, float] = {}
+    blocked = False
     for i, r in enumerate(rvus):
+        if not payable(r) or factors[i] == 0:
+            left_out[i] = "not paid under the fee schedule" if factors[i] else "not paid with this modifier"
+    others_paid = [i for i, r in enumerate(rvus) if i not in left_out and r.status in ("A", "R")]
+    for i, r in enumerate(rvus):
+        if i not in left_out and r.status == "T" and others_paid:
+            left_out[i] = "status T: bundled, paid only when no other fee schedule service is billed that day"
+    for i, r in enumerate(rvus):
+        if i in left_out:
+            continue
+        if not is_priced(r, setting):
+            left_out[i] = f"not priced {PLACES[setting]} (CMS: NA)"
+            blocked = True
+            notes.append(f"{labels[i]} is not priced {PLACES[setting]} (CMS: NA), so there is no total there.")
+            continue
+        full[i] = (raw_amount(r, release, setting, locality) or 0.0) * factors[i]
+    active = [i for i in range(len(rvus)) if i not in left_out]
+
+    # endoscopy families, with a billed base joining its family
+    families: dict[str, list[int]] = {}
+    for i in active:
+        r = rvus[i]
         if r.mult_proc == "3" and r.endo_base:
             families.setdefault(r.endo_base, []).append(i)
-        elif r.mult_proc in ("2", "1"):
-            units.append((full[i], [i]))
-        else:
-            paid[i] = full[i]
-            rule[i] = "100% (" + MPI_MEANING.get(r.mult_proc, f"indicator {r.mult_proc}") + ")"
-            if r.mult_proc not in ("0", "9"):
-                notes.append(f"{r.code}: {MPI_MEANING.get(r.mult_proc, 'indicator ' + r.mult_proc)}.")
+    units: list[tuple[float, list[int]]] = []  # standard-rule units: (value, members)
+    in_family: set[int] = set()
     for base, members in families.items():
-        members.sort(key=lambda i: -full[i])
-        base_row = next((r for r in rvus if r.code == base), None) or base_rvus.get(base)
+        billed_base = [i for i in active if rvus[i].code == base]
+        members[:] = [i for i in members if i not in billed_base]
+        if not members:
+            continue  # the base alone is an ordinary procedure
+        base_row = rows.get((base, "")) or (rvus[billed_base[0]] if billed_base else None)
         base_value = (raw_amount(base_row, release, setting, locality) or 0.0) if base_row else 0.0
-        if base_row is None and len(members) > 1:
-            notes.append(f"The value of base endoscopy {base} was not available; family not reduced.")
+        members.sort(key=lambda i: -full[i])
         head = members[0]
-        fam_paid = {head: full[head]}
+        paid[head] = full[head]
         rule[head] = f"endoscopy family {base}: highest, in full"
         for i in members[1:]:
-            fam_paid[i] = max(full[i] - base_value, 0.0)
+            if base_row is None:
+                blocked = True
+                notes.append(f"The value of base endoscopy {base} is not in the file, so the family of "
+                             f"{labels[i]} can't be priced.")
+            paid[i] = max(full[i] - base_value * factors[i], 0.0)
             rule[i] = f"endoscopy family {base}: its value minus base {base}"
-        units.append((sum(fam_paid.values()), members))
-        paid.update(fam_paid)
+        for i in billed_base:
+            left_out[i] = f"endoscopy base {base}: included in {labels[head]}, not paid separately"
+        in_family.update(members + billed_base)
+        units.append((sum(paid[i] for i in members), members))
+    for i in active:
+        if i not in in_family and rvus[i].mult_proc in ("1", "2", "3"):
+            units.append((full[i], [i]))
     units.sort(key=lambda u: -u[0])
-    all_one = all(rvus[m[0]].mult_proc == "1" for _, m in units) if units else False
+    all_one = bool(units) and all(rvus[m[0]].mult_proc == "1" for _, m in units)
     rates = STANDARD_RATES["1" if all_one else "2"]
     for rank, (_, members) in enumerate(units):
+        if rank >= MAX_RANKED:
+            for i in members:
+                paid[i] = 0.0
+                rule[i] = "sixth or later procedure: priced by report by the Medicare contractor"
+                left_out[i] = rule[i]
+            blocked = True
+            continue
         rate = rates[min(rank, len(rates) - 1)]
         for i in members:
             paid[i] = paid.get(i, full[i]) * rate
             label = "100% (highest)" if rank == 0 else f"{rate:.0%} (multiple-procedure reduction)"
             rule[i] = f"{label}; {rule[i]}" if i in rule else label
-    if len(units) > 5:
-        notes.append("More than five procedures: Medicare prices the sixth and later by report.")
-    lines = tuple(ProcedureLine(r.code, full[i], paid[i], rule[i]) for i, r in enumerate(rvus))
-    order = sorted(range(len(lines)), key=lambda i: -(lines[i].paid or 0.0))
-    total = cents(sum(paid.values()))
-    return MultipleResult(setting, tuple(lines[i] for i in order), total, tuple(notes))
+    if len(units) > MAX_RANKED:
+        notes.append("More than five procedures: Medicare prices the sixth and later by report, so there is "
+                     "no total.")
+
+    # diagnostic tests and therapy: a part of each service after the highest is reduced
+    for mpi, cuts, kind in (("4", (IMAGING_TC_CUT, IMAGING_PC_CUT), "diagnostic imaging"),
+                            ("6", (CARDIOVASCULAR_TC_CUT, 0.0), "diagnostic cardiovascular"),
+                            ("7", (OPHTHALMOLOGY_TC_CUT, 0.0), "diagnostic ophthalmology")):
+        group = [i for i in active if rvus[i].mult_proc == mpi]
+        if len(group) < 2:
+            for i in group:
+                paid[i], rule[i] = full[i], f"100% (the only {kind} service)"
+            continue
+        parts = {i: _parts(rvus[i], rows, release, setting, locality, factors[i]) for i in group}
+        unknown = [labels[i] for i in group if parts[i] is None]
+        if unknown:
+            blocked = True
+            notes.append(f"{', '.join(unknown)}: CMS prices the technical part of this test under a code of "
+                         "its own, and the RVU file does not say which, so the "
+                         f"{kind} reduction can't be worked out here.")
+            for i in group:
+                paid[i], rule[i] = full[i], f"{kind}: reduction not computable from the files"
+            continue
+        tc_top = max(group, key=lambda i: parts[i][0])
+        pc_top = max(group, key=lambda i: parts[i][1])
+        for i in group:
+            tc, pc = parts[i]
+            cut = (0.0 if i == tc_top else cuts[0] * tc) + (0.0 if i == pc_top else cuts[1] * pc)
+            paid[i] = full[i] - cut
+            said = []
+            if i != tc_top and tc:
+                said.append(f"technical part at {1 - cuts[0]:.0%}")
+            if i != pc_top and pc and cuts[1]:
+                said.append(f"professional part at {1 - cuts[1]:.0%}")
+            rule[i] = f"{kind}: " + (", ".join(said) if said else "highest, in full")
+    therapy = [i for i in active if rvus[i].mult_proc == "5"]
+    pe_top = max(therapy, key=lambda i: _pe_part(rvus[i], release, setting, locality, factors[i]), default=None)
+    for i in therapy:
+        if i == pe_top or len(therapy) < 2:
+            paid[i], rule[i] = full[i], "therapy: highest practice expense, in full"
+        else:
+            paid[i] = full[i] - THERAPY_PE_CUT * _pe_part(rvus[i], release, setting, locality, factors[i])
+            rule[i] = "therapy: practice expense at 50%"
+    for i in active:
+        if i not in paid and i not in left_out:
+            paid[i] = full[i]
+            rule[i] = "100% (" + MPI_MEANING.get(rvus[i].mult_proc, f"indicator {rvus[i].mult_proc}") + ")"
+
+    lines = []
+    for i in range(len(rvus)):
+        shown_full = cents(full[i]) if i in full else None
+        if i in left_out:
+            lines.append(ProcedureLine(labels[i], shown_full, None, left_out[i], counted=False))
+        else:
+            lines.append(ProcedureLine(labels[i], shown_full, cents(paid[i]), rule[i]))
+    lines.sort(key=lambda line: (not line.counted, -(line.paid or 0)))
+    counted = [line.paid for line in lines if line.counted and line.paid is not None]
+    total = None if blocked or not counted else sum(counted, Decimal("0.00"))
+    return MultipleResult(setting, tuple(lines), total, tuple(dict.fromkeys(notes)))
 
 
 # --- modifiers that change the amount ------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class ModifierPricing:
-    """What a pricing modifier does to a code's amount, given the code's indicator in the RVU file."""
+    """What a pricing modifier does to a code's amount, given the code's indicator in the RVU file.
+
+    `factor` multiplies the code's fee schedule amount (1.5 for a bilateral 150%, 0.16 for an assistant);
+    None means the file gives no amount: not paid, or priced by the Medicare contractor ("by report").
+    `whose` says whose amount it is ("the assistant's", "each surgeon's", "both sides together").
+    """
 
     modifier: str
     indicator: str
-    factor: float | None  # multiply the fee schedule amount by this; None: not paid or priced by report
+    factor: float | None
     explanation: str
+    whose: str = ""
+    paid: bool = True  # False: Medicare does not pay the service with this modifier
 
 
 ASSISTANT_SHARE = 0.16
 NON_PHYSICIAN_ASSISTANT_SHARE = 0.85  # AS: 85% of the assistant share, so 13.6% of the amount
 CO_SURGEON_SHARE = 0.625
+PRICING_MODIFIERS = ("50", "RT+LT", "62", "66", "80", "81", "82", "AS", "52", "53")
+BILATERAL_FACTORS = {"0": 1.0, "1": 1.5, "2": 1.0, "3": 2.0}
 
 
 def modifier_pricing(rvu: Rvu, modifier: str) -> ModifierPricing | None:
-    """The payment effect of 50, 62, 66, 80/81/82 and AS on this code; None for other modifiers.
+    """The payment effect of 50 (or RT and LT), 62, 66, 80/81/82, AS, 52 and 53 on this code; None for others.
 
-    The indicators come from the code's row of the RVU file (BILAT SURG, ASST SURG, CO-SURG, TEAM SURG).
+    The indicators come from the code's row of the RVU file (BILAT SURG, ASST SURG, CO-SURG, TEAM SURG); 52
+    and 53 without a row of their own are priced by the contractor.
     """
     m = modifier.upper()
-    if m == "50":
+    if m in ("50", "RT+LT"):
         ind = rvu.bilateral
-        table = {"1": (1.5, "bilateral indicator 1: both sides on one line with 50 are paid at 150%"),
-                 "2": (1.0, "bilateral indicator 2: the code already covers both sides; 50 adds nothing (100%)"),
-                 "3": (2.0, "bilateral indicator 3: each side is paid at 100% (200% for both)"),
-                 "0": (None, "bilateral indicator 0: the 150% rule does not apply; 50 is not payable with it"),
-                 "9": (None, "bilateral indicator 9: the bilateral concept does not apply to this code")}
+        how = "with modifier 50" if m == "50" else "as RT and LT"
+        table = {
+            "0": (1.0, "bilateral indicator 0: the 150% rule does not apply; both sides together are paid 100% "
+                       f"of the single amount when billed {how}", "both sides together"),
+            "1": (1.5, f"bilateral indicator 1: both sides billed {how} are paid 150% of the single amount",
+                  "both sides together"),
+            "2": (1.0, "bilateral indicator 2: the code's value already covers both sides, so both sides "
+                       "together are paid 100% of the single amount", "both sides together"),
+            "3": (2.0, "bilateral indicator 3: each side is paid 100% of the single amount (200% for both)",
+                  "both sides together"),
+            "9": (None, "bilateral indicator 9: the bilateral concept does not apply to this code", ""),
+        }
     elif m in ("80", "81", "82", "AS"):
         ind = rvu.assistant
         share = ASSISTANT_SHARE * (NON_PHYSICIAN_ASSISTANT_SHARE if m == "AS" else 1.0)
-        who = "a non-physician assistant (AS) gets 85% of 16%, i.e. 13.6%" if m == "AS" else \
-            "the assistant gets 16% of the surgeon's amount"
-        table = {"2": (share, f"assistant indicator 2: payable; {who}"),
-                 "0": (share, f"assistant indicator 0: paid only with documentation of medical necessity; {who}"),
-                 "1": (None, "assistant indicator 1: an assistant at surgery is not paid for this code"),
-                 "9": (None, "assistant indicator 9: the concept does not apply to this code")}
+        who = ("a non-physician assistant (AS: PA, NP or CNS) gets 85% of the 16% assistant share, i.e. 13.6% "
+               "of the surgeon's amount") if m == "AS" else "the assistant gets 16% of the surgeon's amount"
+        table = {"2": (share, f"assistant indicator 2: payable; {who}", "the assistant's"),
+                 "0": (share, f"assistant indicator 0: paid only with documentation of medical necessity; {who}",
+                       "the assistant's"),
+                 "1": (None, "assistant indicator 1: an assistant at surgery is not paid for this code", ""),
+                 "9": (None, "assistant indicator 9: the concept does not apply to this code", "")}
     elif m == "62":
         ind = rvu.co_surgeon
-        table = {"2": (CO_SURGEON_SHARE, "co-surgeon indicator 2: permitted; each surgeon gets 62.5%"),
-                 "1": (CO_SURGEON_SHARE, "co-surgeon indicator 1: paid with documentation; each surgeon 62.5%"),
-                 "0": (None, "co-surgeon indicator 0: co-surgeons are not permitted for this code"),
-                 "9": (None, "co-surgeon indicator 9: the concept does not apply to this code")}
+        table = {"2": (CO_SURGEON_SHARE, "co-surgeon indicator 2: permitted; each surgeon gets 62.5%",
+                       "each surgeon's"),
+                 "1": (CO_SURGEON_SHARE, "co-surgeon indicator 1: paid with documentation; each surgeon 62.5%",
+                       "each surgeon's"),
+                 "0": (None, "co-surgeon indicator 0: co-surgeons are not permitted for this code", ""),
+                 "9": (None, "co-surgeon indicator 9: the concept does not apply to this code", "")}
     elif m == "66":
         ind = rvu.team
-        table = {"2": (None, "team indicator 2: team surgery permitted; the contractor prices it by report"),
-                 "1": (None, "team indicator 1: team surgery paid with documentation, priced by report"),
-                 "0": (None, "team indicator 0: team surgery is not permitted for this code"),
-                 "9": (None, "team indicator 9: the concept does not apply to this code")}
+        table = {"2": (None, "team indicator 2: team surgery permitted; the contractor prices it by report", ""),
+                 "1": (None, "team indicator 1: team surgery paid with documentation, priced by report", ""),
+                 "0": (None, "team indicator 0: team surgery is not permitted for this code", ""),
+                 "9": (None, "team indicator 9: the concept does not apply to this code", "")}
+    elif m in ("52", "53"):
+        what = "reduced" if m == "52" else "discontinued"
+        return ModifierPricing(m, "", None, f"CMS prices no {what}-service row (-{m}) for {rvu.code}: the Medicare "
+                               "contractor sets the reduced amount from the documentation (by report)")
     else:
         return None
-    factor, text = table.get(ind, (None, f"indicator {ind}: see the CMS RVU file documentation"))
-    return ModifierPricing(m, ind, factor, text)
+    factor, text, whose = table.get(ind, (None, f"indicator {ind}: see the CMS RVU file documentation", ""))
+    unpaid = factor is None and any(w in text for w in ("not paid", "not permitted", "does not apply"))
+    return ModifierPricing(m, ind, factor, text, whose, paid=not unpaid)
 
 
 def adjusted_rvu(rvu: Rvu, factor: float) -> Rvu:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.records import CodeEntry, FeeYear, GlobalPeriod, Locality, Modifier, Release, Rvu
+from bot.records import CodeEntry, FeeYear, GlobalPeriod, Locality, Modifier, PaymentStatus, Release, Rvu
 from bot.yamlfile import (
     KnowledgeError,
     LineMap,
@@ -71,6 +71,8 @@ MODIFIER_SPEC = {
 }
 COMMON_NAME_SPEC = {"code": (is_code_text, True), "synonyms": (is_text_list, True),
                     "primary_for": (is_text_list, False)}
+STATUS_SPEC = {"code": (is_code_text, True), "name": (is_text, True), "meaning": (is_text, True),
+               "instead": (is_text, False), "condition": (is_text, False)}
 GLOBAL_SPEC = {
     "code": (is_code_text, True), "name": (is_text, True), "meaning": (is_text, True),
     "visits": (is_text, True), "modifiers": (is_text_list, False),
@@ -106,6 +108,7 @@ class KnowledgeBase:
     # For imported CMS rows: how CMS abbreviates descriptor words, and the everyday names of common codes.
     abbreviations: dict[str, str] = field(default_factory=dict)
     common_names: dict[str, CodeEntry] = field(default_factory=dict)
+    statuses: dict[str, PaymentStatus] = field(default_factory=dict)  # RVU-file status -> words
     imported: bool = False  # True when a full CMS release from the data directory is merged in
 
     @property
@@ -274,6 +277,19 @@ def _load_globals(root: Path, problems: Problems) -> dict[str, GlobalPeriod]:
     return out
 
 
+def _load_statuses(root: Path, problems: Problems) -> dict[str, PaymentStatus]:
+    """`payment_status.yaml`: what each RVU-file status means for payment, in words."""
+    if not (root / "payment_status.yaml").exists():
+        return {}
+
+    def words(e: LineMap, key: str) -> str:
+        return " ".join(str(e.get(key, "")).split())
+
+    return {e["code"]: PaymentStatus(code=e["code"], name=words(e, "name"), meaning=words(e, "meaning"),
+                                     instead=words(e, "instead"), condition=words(e, "condition"))
+            for e in _load_list(root, "payment_status.yaml", "statuses", STATUS_SPEC, problems)}
+
+
 def _is_str(value: Any) -> bool:
     return isinstance(value, str)
 
@@ -438,6 +454,7 @@ def load_knowledge(root: Path | None = None) -> KnowledgeBase:
         modifiers=_load_modifiers(root, problems), global_periods=_load_globals(root, problems),
         lexicon=_load_lexicon(root, problems), places=_load_places(root, problems),
         abbreviations=_load_abbreviations(root, problems), common_names=_load_common_names(root, problems),
+        statuses=_load_statuses(root, problems),
     )
     _cross_check(kb, problems)
     if problems:

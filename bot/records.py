@@ -135,3 +135,14 @@ class GlobalPeriod:
     meaning: str
     visits: str
     modifiers: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class PaymentStatus:
+    """How Medicare pays a code of one RVU-file status, in words (knowledge/payment_status.yaml)."""
+
+    code: str  # the status letter, or "drug" / "R-unpriced"
+    name: str
+    meaning: str
+    instead: str = ""  # statuses not paid from RVUs: what happens in place of an amount
+    condition: str = ""  # paid statuses with a catch (R, T)

@@ -9,29 +9,26 @@ from __future__ import annotations
 from bot.answer import Answer, Choice, Fact, Section
 from bot.fees import (
     MPI_MEANING,
+    PLACES,
     SETTING_LABELS,
+    SETTINGS,
     Setting,
-    adjusted_rvu,
     amount,
+    is_priced,
     modifier_pricing,
     money,
     multiple_procedures,
+    payable,
+    payment_status,
     raw_amount,
 )
 from bot.knowledge import KnowledgeBase
-from bot.records import CodeEntry, FeeYear, Locality, Modifier, Rvu
+from bot.records import CodeEntry, FeeYear, Locality, Modifier, PaymentStatus, Rvu
 
-STATUS_MEANING = {
-    "A": "active: paid under the fee schedule", "B": "bundled: payment is included in other services",
-    "C": "carrier-priced: the Medicare contractor sets the amount", "I": "not valid for Medicare",
-    "N": "not covered by Medicare", "R": "restricted coverage", "T": "paid only if no other service that day",
-    "X": "excluded from the fee schedule by statute", "E": "excluded by regulation", "P": "bundled or excluded",
-    "J": "anesthesia services", "M": "measurement code, reporting only",
-}
-BILATERAL = {"0": "150% adjustment does not apply (modifier 50 not payable)",
-             "1": "bilateral surgery rule applies: with modifier 50, paid at 150%",
-             "2": "already a bilateral code: no extra payment for both sides",
-             "3": "each side paid at 100% (no bilateral reduction)", "9": "does not apply"}
+BILATERAL = {"0": "150% rule does not apply: both sides (50, or RT and LT) are paid 100% of the single amount",
+             "1": "bilateral surgery rule applies: both sides (50, or RT and LT) are paid 150%",
+             "2": "already a bilateral code: both sides are paid 100% of the single amount",
+             "3": "each side paid at 100% (200% for both sides)", "9": "does not apply"}
 ASSISTANT = {"0": "assistant at surgery paid only with documentation of medical necessity",
              "1": "assistant at surgery not paid", "2": "assistant at surgery payable",
              "9": "does not apply"}
@@ -39,7 +36,7 @@ CO_SURGEON = {"0": "co-surgeons not permitted", "1": "co-surgeons paid with docu
               "2": "co-surgeons permitted (modifier 62)", "9": "does not apply"}
 TEAM = {"0": "team surgery not permitted", "1": "team surgery paid with documentation",
         "2": "team surgery permitted (modifier 66)", "9": "does not apply"}
-SETTING_PLACES = {"office": "in the office", "facility": "in a facility"}
+SETTING_PLACES = PLACES
 COMPONENT_NAMES = {"26": "the professional component", "TC": "the technical component"}
 PCTC = {"0": "no professional/technical split", "1": "has professional (26) and technical (TC) components",
         "2": "professional component only code", "3": "technical component only code",
@@ -63,16 +60,49 @@ def source_line(fy: FeeYear) -> str:
             f"conversion factor ${r.conversion_factor:.4f}")
 
 
+def na_words(setting: Setting) -> str:
+    """What replaces every number of a setting CMS marks NA: the service is not priced there."""
+    return f"not priced {PLACES[setting]} (CMS: NA)"
+
+
+def row_of(fy: FeeYear, code: str, modifier: str = "") -> Rvu | None:
+    """The pricing row a question is about: the asked modifier's row, else the whole service, else the
+    only row CMS has (86153 is priced only as 86153-26)."""
+    rvu = fy.rvus.get((code, modifier)) or fy.rvus.get((code, ""))
+    if rvu is None:
+        rvu = next((fy.rvus[(code, m)] for m in ("26", "TC", "53") if (code, m) in fy.rvus), None)
+    return rvu
+
+
+def status_words(kb: KnowledgeBase, rvu: Rvu) -> PaymentStatus:
+    key = payment_status(rvu)
+    return kb.statuses.get(key) or PaymentStatus(key, f"status {rvu.status}", "see the CMS RVU file documentation",
+                                                 instead="see the CMS RVU file documentation")
+
+
+def not_paid_sentence(kb: KnowledgeBase, rvu: Rvu, label: str) -> str:
+    """The headline for a code Medicare does not pay from RVUs: what happens instead, and no amount."""
+    words = status_words(kb, rvu)
+    tag = "a J code" if words.code == "drug" else f"CMS status {rvu.status}, {words.name}"
+    return f"Medicare does not pay {label} under the physician fee schedule ({tag}): {words.instead}"
+
+
+def condition_sentence(kb: KnowledgeBase, rvu: Rvu) -> str:
+    words = status_words(kb, rvu)
+    return f" Status {rvu.status} ({words.name}): {words.condition}" if words.condition else ""
+
+
 def rvu_section(rvu: Rvu, year: int) -> Section:
-    na_off = " (NA: not priced in the office)" if rvu.nonfacility_na else ""
-    na_fac = " (NA: not priced in a facility)" if rvu.facility_na else ""
+    def value(x: float, s: Setting) -> str:
+        return rvu_str(x) if is_priced(rvu, s) else na_words(s)
+
     return Section(f"RVUs, CY{year}", [
         Fact("Work RVU", rvu_str(rvu.work)),
-        Fact("PE RVU, office (non-facility)", rvu_str(rvu.pe_nonfacility) + na_off),
-        Fact("PE RVU, facility", rvu_str(rvu.pe_facility) + na_fac),
+        Fact("PE RVU, office (non-facility)", value(rvu.pe_nonfacility, "office")),
+        Fact("PE RVU, facility", value(rvu.pe_facility, "facility")),
         Fact("Malpractice RVU", rvu_str(rvu.mp)),
-        Fact("Total RVU, office", rvu_str(rvu.total_nonfacility) + na_off),
-        Fact("Total RVU, facility", rvu_str(rvu.total_facility) + na_fac),
+        Fact("Total RVU, office", value(rvu.total_nonfacility, "office")),
+        Fact("Total RVU, facility", value(rvu.total_facility, "facility")),
     ])
 
 
@@ -83,17 +113,28 @@ def global_section(kb: KnowledgeBase, rvu: Rvu) -> Section:
     return Section(f"Global period: {gp.code} ({gp.name})", [], f"{gp.meaning} {gp.visits}")
 
 
-def payment_section(rvu: Rvu, fy: FeeYear, settings: tuple[Setting, ...], locality: Locality | None) -> Section:
+def setting_amount(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, s: Setting, locality: Locality | None) -> str:
+    """One setting's amount as shown: dollars only where Medicare pays it from RVUs and CMS prices it there."""
+    if not payable(rvu):
+        return f"no fee schedule amount ({status_words(kb, rvu).name})"
+    if not is_priced(rvu, s):
+        return na_words(s)
+    return money(amount(rvu, fy.release, s, locality))
+
+
+def payment_section(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, settings: tuple[Setting, ...],
+                    locality: Locality | None) -> Section:
     where = locality.display if locality else "national"
-    facts = [Fact(SETTING_LABELS[s], money(amount(rvu, fy.release, s, locality))) for s in settings]
+    facts = [Fact(SETTING_LABELS[s], setting_amount(kb, rvu, fy, s, locality)) for s in settings]
     if locality:
         facts.append(Fact("GPCIs (work / PE / MP)",
                           f"{locality.work_gpci:.3f} / {locality.pe_gpci:.3f} / {locality.mp_gpci:.3f}"))
     return Section(f"Medicare payment, {where}, CY{fy.year}", facts)
 
 
-def indicator_section(rvu: Rvu) -> Section:
-    facts = [Fact("Status", f"{rvu.status}: {STATUS_MEANING.get(rvu.status, 'see CMS')}")]
+def indicator_section(kb: KnowledgeBase, rvu: Rvu) -> Section:
+    words = status_words(kb, rvu)
+    facts = [Fact("Status", f"{rvu.status}: {words.name}; {words.meaning}")]
     facts.append(Fact("Multiple procedures", f"{rvu.mult_proc}: {MPI_MEANING.get(rvu.mult_proc, 'see CMS')}"))
     if rvu.endo_base:
         facts.append(Fact("Endoscopic base code", rvu.endo_base))
@@ -106,6 +147,33 @@ def indicator_section(rvu: Rvu) -> Section:
     return Section("Billing indicators", facts)
 
 
+def rvu_headline(kb: KnowledgeBase, rvu: Rvu, label: str, year: int) -> str:
+    totals = [f"total {rvu_str(rvu.total_nonfacility if s == 'office' else rvu.total_facility)} {PLACES[s]}"
+              if is_priced(rvu, s) else na_words(s) for s in SETTINGS]
+    headline = f"{label} has {rvu_str(rvu.work)} work RVUs in CY{year} ({', '.join(totals)})."
+    if not payable(rvu):
+        headline += " " + not_paid_sentence(kb, rvu, label)
+    return headline
+
+
+def payment_headline(kb: KnowledgeBase, rvu: Rvu, label: str, fy: FeeYear, settings: tuple[Setting, ...],
+                     locality: Locality | None) -> str:
+    if not payable(rvu):
+        return not_paid_sentence(kb, rvu, label)
+    where = f"in {locality.display}" if locality else "nationally"
+    priced = [s for s in settings if is_priced(rvu, s)]
+    parts = [f"{money(amount(rvu, fy.release, s, locality))} {PLACES[s]}" for s in priced]
+    unpriced = [na_words(s) for s in settings if s not in priced]
+    if parts:
+        headline = f"Medicare pays {' and '.join(parts)} for {label} {where} in CY{fy.year}"
+        headline += f"; {' and '.join(unpriced)}." if unpriced else "."
+        if "facility" in priced:
+            headline += " The facility amount is the physician's fee; the hospital or ASC is paid separately."
+    else:
+        headline = f"{label} is {' and '.join(unpriced)} in CY{fy.year}, so there is no amount."
+    return headline + condition_sentence(kb, rvu)
+
+
 def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: tuple[Setting, ...],
               localities: list[Locality], modifier: str = "", plain: str = "") -> Answer:
     """Everything about one code in one year, with the headline the question asked for first.
@@ -113,28 +181,17 @@ def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: 
     `plain` is the CMS descriptor in plain words, for imported codes that have no curated description.
     """
     entry = kb.codes.get(code)
-    rvu = fy.rvus.get((code, modifier)) or fy.rvus[(code, "")]
+    rvu = row_of(fy, code, modifier)
+    assert rvu is not None, f"{code} has no row in CY{fy.year}"
     label = code + (f"-{rvu.modifier}" if rvu.modifier else "")
     locality = localities[0] if localities else None
-    release = fy.release
     if intent == "rvu":
-        headline = (f"{label} has {rvu_str(rvu.work)} work RVUs in CY{fy.year} "
-                    f"(total {rvu_str(rvu.total_nonfacility)} in the office, "
-                    f"{rvu_str(rvu.total_facility)} in a facility).")
+        headline = rvu_headline(kb, rvu, label, fy.year)
     elif intent == "global":
         gp = kb.global_periods.get(rvu.global_days)
         headline = f"{label} has a {rvu.global_days} global period" + (f": {gp.name}." if gp else ".")
     elif intent == "payment":
-        where = f"in {locality.display}" if locality else "nationally"
-        priced = [s for s in settings if amount(rvu, release, s, locality) is not None]
-        parts = [f"{money(amount(rvu, release, s, locality))} {SETTING_PLACES[s]}" for s in priced]
-        unpriced = [SETTING_PLACES[s] for s in settings if s not in priced]
-        if parts:
-            headline = f"Medicare pays {' and '.join(parts)} for {label} {where} in CY{fy.year}."
-        else:
-            headline = f"CMS does not price {label} {' or '.join(unpriced)} in CY{fy.year}."
-        if parts and unpriced:
-            headline += f" CMS does not price it {' or '.join(unpriced)} (NA in the RVU file)."
+        headline = payment_headline(kb, rvu, label, fy, settings, locality)
     elif entry:
         headline = entry.description
     elif plain:
@@ -148,10 +205,10 @@ def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: 
         sections.append(Section("Context", [], entry.context))
     sections.append(rvu_section(rvu, fy.year))
     sections.append(global_section(kb, rvu))
-    sections.append(payment_section(rvu, fy, settings, None))
+    sections.append(payment_section(kb, rvu, fy, settings, None))
     for loc in localities[:3]:
-        sections.append(payment_section(rvu, fy, settings, loc))
-    sections.append(indicator_section(rvu))
+        sections.append(payment_section(kb, rvu, fy, settings, loc))
+    sections.append(indicator_section(kb, rvu))
     if entry and entry.related:
         sections.append(Section("Related codes", [], ", ".join(
             f"{r} ({kb.codes[r].name})" for r in entry.related if r in kb.codes)))
@@ -160,103 +217,162 @@ def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: 
     if components:
         notes.append(f"CMS also prices {' and '.join(COMPONENT_NAMES[m] + f' ({m})' for m in components)} of "
                      f"{code} as separate rows: ask `{code}-{components[0]}`.")
-    if rvu.status not in ("A", "T", "R"):
-        notes.append(f"Status {rvu.status}: {STATUS_MEANING.get(rvu.status, 'see CMS')}; "
-                     "a total shown is not a payable amount.")
+    if not payable(rvu) and intent not in ("payment", "rvu"):
+        notes.append(not_paid_sentence(kb, rvu, label))
     return Answer(status="answered", intent=intent, headline=headline, codes=[code], year=fy.year,
                   title=code_title(entry, label, rvu), sections=sections, source=source_line(fy), notes=notes)
 
 
-def modifier_pricing_section(rvu: Rvu, fy: FeeYear, modifier: str, settings: tuple[Setting, ...],
-                             locality: Locality | None) -> Section | None:
-    """The amount with a pricing modifier (50, 62, 66, 80/81/82, AS), from the code's own indicator."""
+def modifier_priced(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, modifier: str, settings: tuple[Setting, ...],
+                    locality: Locality | None) -> tuple[str, Section] | None:
+    """The headline sentence and section for a pricing modifier (50, RT+LT, 62, 66, 80/81/82, AS, 52, 53):
+    the modifier's own amount leads, from the code's indicator; None for other modifiers."""
     pricing = modifier_pricing(rvu, modifier)
     if pricing is None:
         return None
+    label = rvu.code + (f"-{rvu.modifier}" if rvu.modifier else "")
+    mod_label = "RT and LT" if pricing.modifier == "RT+LT" else f"modifier {pricing.modifier}"
+    why = pricing.explanation[0].upper() + pricing.explanation[1:] + "."
+    if not payable(rvu):
+        head = f"{label} with {mod_label}: " + not_paid_sentence(kb, rvu, label)
+        return head, Section(f"With {mod_label}", [], why)
     facts = []
+    paid, full, unpriced = [], [], []
     for s in settings:
         raw = raw_amount(rvu, fy.release, s, locality)
-        value = "not paid" if pricing.factor is None else money(None if raw is None else raw * pricing.factor)
-        facts.append(Fact(f"{SETTING_LABELS[s]} with -{pricing.modifier}", value))
-    return Section(f"With modifier {pricing.modifier}", facts, pricing.explanation[0].upper()
-                   + pricing.explanation[1:] + ".")
+        if raw is None:
+            unpriced.append(na_words(s))
+            facts.append(Fact(f"{SETTING_LABELS[s]} with {mod_label}", na_words(s)))
+            continue
+        full.append(f"{money(raw)} {PLACES[s]}")
+        if pricing.factor is None:
+            facts.append(Fact(f"{SETTING_LABELS[s]} with {mod_label}",
+                              "not paid" if not pricing.paid else "priced by the Medicare contractor"))
+        else:
+            paid.append(f"{money(raw * pricing.factor)} {PLACES[s]}")
+            facts.append(Fact(f"{SETTING_LABELS[s]} with {mod_label}", money(raw * pricing.factor)))
+    where = f" in {locality.display}" if locality else " nationally"
+    if pricing.factor is not None and paid:
+        whose = pricing.whose or "the payment"
+        head = (f"{label} with {mod_label}: {whose} payment is {' and '.join(paid)}{where} in CY{fy.year} "
+                f"({pricing.factor:.1%} of the full {' and '.join(full)})".replace(".0%", "%"))
+        head = head.replace("both sides together payment is", "both sides together are paid")
+    elif pricing.factor is None and not pricing.paid:
+        head = f"{label} with {mod_label}: Medicare does not pay it"
+    elif full:
+        head = (f"{label} with {mod_label}: no amount in the file; the Medicare contractor prices it (the full "
+                f"amount without the modifier is {' and '.join(full)}{where} in CY{fy.year})")
+    else:
+        head = f"{label} with {mod_label}: no amount"
+    if unpriced:
+        head += f"; {' and '.join(unpriced)}"
+    return f"{head}. {why}", Section(f"With {mod_label}", facts, why)
 
 
-def modifier_pricing_headline(code: str, section: Section) -> str:
-    """One sentence for the headline when the question names a pricing modifier (e.g. "27447-50")."""
-    modifier = section.title.rsplit(" ", 1)[-1]
-    places = {SETTING_LABELS[s]: SETTING_PLACES[s] for s in SETTING_PLACES}
-    amounts = [(f.value, places.get(f.label.split(" with ")[0], "")) for f in section.facts]
-    paid = [f"{value} {place}" for value, place in amounts if value.startswith("$")]
-    said = f"Medicare pays {' and '.join(paid)}" if paid else "Medicare pays nothing extra"
-    unpriced = [place for value, place in amounts if value == "not priced"]
-    if paid and unpriced:
-        said += f" (not priced {' or '.join(unpriced)})"
-    return f"{code} with modifier {modifier}: {said}. {section.body}"
-
-
-def state_localities_section(rvu: Rvu, fy: FeeYear, state_locs: list[Locality],
-                             settings: tuple[Setting, ...]) -> Section:
+def state_localities_section(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, state_locs: list[Locality],
+                             settings: tuple[Setting, ...], limit: int = 10) -> Section:
     facts = []
-    for loc in state_locs[:10]:
-        value = " / ".join(money(amount(rvu, fy.release, s, loc)) for s in settings)
+    for loc in state_locs[:limit]:
+        value = " / ".join(setting_amount(kb, rvu, fy, s, loc) for s in settings)
         facts.append(Fact(loc.name.rstrip("*").title(), value))
-    labels = " / ".join("office" if s == "office" else "facility" for s in settings)
-    return Section(f"Medicare payment by locality ({labels}), CY{fy.year}", facts)
+    labels = " / ".join("office" if s == "office" else "physician's fee in a facility" for s in settings)
+    body = ""
+    if len(state_locs) > limit:
+        body = (f"Showing {limit} of the {len(state_locs)} localities in {state_locs[0].state}; name one "
+                "(or a ZIP code) for the rest.")
+    return Section(f"Medicare payment by locality ({labels}), CY{fy.year}", facts, body)
 
 
 def compare(kb: KnowledgeBase, codes: list[str], fy: FeeYear, settings: tuple[Setting, ...],
             intent: str = "compare") -> Answer:
     sections = []
+    rows = {c: row_of(fy, c) for c in codes}
     for code in codes:
-        rvu = fy.rvus[(code, "")]
+        rvu = rows[code]
         entry = kb.codes.get(code)
-        facts = [Fact("Work RVU", rvu_str(rvu.work)),
-                 Fact("Total RVU office / facility",
-                      f"{rvu_str(rvu.total_nonfacility)} / {rvu_str(rvu.total_facility)}"),
+        totals = " / ".join(rvu_str(rvu.total_nonfacility if s == "office" else rvu.total_facility)
+                            if is_priced(rvu, s) else na_words(s) for s in SETTINGS)
+        facts = [Fact("Work RVU", rvu_str(rvu.work)), Fact("Total RVU office / facility", totals),
                  Fact("Global", rvu.global_days)]
-        facts += [Fact(f"National, {SETTING_LABELS[s].lower()}", money(amount(rvu, fy.release, s)))
-                  for s in settings]
+        facts += [Fact(f"National, {'office' if s == 'office' else 'physician in a facility'}",
+                       setting_amount(kb, rvu, fy, s, None)) for s in settings]
         sections.append(Section(code_title(entry, code, rvu), facts))
-    top = max(codes, key=lambda c: fy.rvus[(c, "")].work)
+    top = max(codes, key=lambda c: rows[c].work)
     headline = (f"Side by side in CY{fy.year}: " + "; ".join(
-        f"{c} {rvu_str(fy.rvus[(c, '')].work)} wRVU" for c in codes) + f". {top} carries the most work.")
+        f"{c} {rvu_str(rows[c].work)} wRVU" for c in codes) + f". {top} carries the most work.")
+    unpaid = [c for c in codes if not payable(rows[c])]
+    notes = [not_paid_sentence(kb, rows[c], c) for c in unpaid]
     return Answer(status="answered", intent=intent, headline=headline, codes=list(codes), year=fy.year,
-                  sections=sections, source=source_line(fy))
+                  sections=sections, source=source_line(fy), notes=notes)
 
 
 def several_procedures(kb: KnowledgeBase, codes: list[str], fy: FeeYear, settings: tuple[Setting, ...],
-                       locality: Locality | None, code_modifiers: dict[str, str] | None = None) -> Answer:
-    """Codes done on one day; a pricing modifier on a code (e.g. 58558-50) is applied before the reduction."""
-    rvus = []
+                       locality: Locality | None, code_modifiers: dict[str, str] | None = None,
+                       modifiers: list[str] | None = None) -> Answer:
+    """Codes done on one day; a pricing modifier on a code (e.g. 58558-50) is applied before the reduction.
+
+    Lines are rounded to cents one by one and the total shown is their sum; a code Medicare does not pay
+    under the fee schedule is listed with its reason and left out of the total.
+    """
+    rvus: list[Rvu] = []
+    factors: list[float] = []
+    labels: list[str] = []
     notes: list[str] = []
     for c in codes:
-        rvu = fy.rvus[(c, "")]
-        pricing = modifier_pricing(rvu, (code_modifiers or {}).get(c, ""))
+        mod = (code_modifiers or {}).get(c, "")
+        rvu = row_of(fy, c, mod)
+        if mod and rvu.modifier == mod:
+            mod = ""  # the modifier's own row (26, TC, 53) is the price
+        pricing = modifier_pricing(rvu, mod) if mod else None
+        factor = 1.0
         if pricing is not None:
             notes.append(f"{c}-{pricing.modifier}: {pricing.explanation}.")
-            rvu = adjusted_rvu(rvu, pricing.factor if pricing.factor is not None else 0.0)
+            factor = pricing.factor if pricing.factor is not None else 0.0
         rvus.append(rvu)
-    bases = {r.endo_base: fy.rvus[(r.endo_base, "")] for r in rvus if r.endo_base and (r.endo_base, "") in fy.rvus}
+        factors.append(factor)
+        labels.append(c + (f"-{rvu.modifier}" if rvu.modifier else "") + (f"-{mod}" if pricing else ""))
     sections = []
     totals = []
     for s in settings:
-        res = multiple_procedures(rvus, fy.release, s, locality, bases)
-        facts = [Fact(line.code, f"{money(line.full)} -> {money(line.paid)}  [{line.rule}]") for line in res.lines]
-        facts.append(Fact("Total", money(res.total)))
+        res = multiple_procedures(rvus, fy.release, s, locality, fy.rvus, factors, labels)
+        facts = []
+        for line in res.lines:
+            if line.counted:
+                facts.append(Fact(line.code, f"{money(line.full)} -> {money(line.paid)}  [{line.rule}]"))
+            else:
+                facts.append(Fact(line.code, f"not counted: {line.rule}"))
+        facts.append(Fact("Total", money(res.total) if res.total is not None else "no total (see notes)"))
         sections.append(Section(f"{SETTING_LABELS[s]}, same day", facts))
-        totals.append(f"{money(res.total)} {'in the office' if s == 'office' else 'in a facility'}")
+        if res.total is not None:
+            totals.append(f"{money(res.total)} {PLACES[s]}")
+        else:
+            totals.append(None)
         notes += [n for n in res.notes if n not in notes]
     where = f" in {locality.display}" if locality else " (national)"
-    headline = f"Together on one day, Medicare pays {' and '.join(totals)} for {', '.join(codes)}{where}, CY{fy.year}."
-    notes.append("Multiple-procedure rules: Medicare Claims Processing Manual, chapter 12, section 40.6. "
-                 "Append modifier 51 to the secondary procedures if your payer requires it.")
+    shown = [t for t in totals if t]
+    unpaid = [i for i, r in enumerate(rvus) if not payable(r)]
+    if shown:
+        headline = (f"Together on one day, Medicare pays {' and '.join(shown)} for {', '.join(labels)}{where}, "
+                    f"CY{fy.year}.")
+        missing = [PLACES[s] for s, t in zip(settings, totals, strict=True) if not t]
+        if missing:
+            headline += f" No total {' or '.join(missing)}: see the notes."
+    else:
+        headline = (f"I can't give a total for {', '.join(labels)} together{where} in CY{fy.year}: "
+                    + (notes[0] if notes else "no service here has a fee schedule amount."))
+    if unpaid:
+        headline += " Left out of the total: " + "; ".join(
+            f"{labels[i]} ({status_words(kb, rvus[i]).name})" for i in unpaid) + "."
+    notes += [not_paid_sentence(kb, rvus[i], labels[i]) for i in unpaid]
+    notes.append("Multiple-procedure rules: Medicare Claims Processing Manual, chapter 12, section 40.6, and the "
+                 "RVU file's multiple procedure indicators. Append modifier 51 to the secondary procedures if "
+                 "your payer requires it.")
     return Answer(status="answered", intent="multiple_procedures", headline=headline, codes=list(codes),
                   modifiers=["51"], year=fy.year, sections=sections, notes=notes, source=source_line(fy))
 
 
 def change(kb: KnowledgeBase, code: str, old: FeeYear, new: FeeYear) -> Answer:
-    a, b = old.rvus.get((code, "")), new.rvus.get((code, ""))
+    a, b = row_of(old, code), row_of(new, code)
     entry = kb.codes.get(code)
     if a is None or b is None:
         missing = old.year if a is None else new.year
@@ -271,24 +387,33 @@ def change(kb: KnowledgeBase, code: str, old: FeeYear, new: FeeYear) -> Answer:
     def money_delta(d: float) -> str:
         return ("+" if d >= 0 else "-") + money(abs(d))
 
+    def total_row(s: Setting) -> Fact:
+        label = f"Total RVU, {'office' if s == 'office' else 'facility'}"
+        x = a.total_nonfacility if s == "office" else a.total_facility
+        y = b.total_nonfacility if s == "office" else b.total_facility
+        if is_priced(a, s) and is_priced(b, s):
+            return row(label, x, y, rvu_str)
+        return Fact(label, f"{rvu_str(x) if is_priced(a, s) else na_words(s)} -> "
+                           f"{rvu_str(y) if is_priced(b, s) else na_words(s)}")
+
     def pay_row(s: Setting) -> Fact:
-        x, y = amount(a, old.release, s), amount(b, new.release, s)
-        label = f"National payment, {'office' if s == 'office' else 'facility'}"
+        label = f"National payment, {'office' if s == 'office' else 'physician in a facility'}"
+        x = amount(a, old.release, s) if payable(a) else None
+        y = amount(b, new.release, s) if payable(b) else None
         if x is None or y is None:
-            return Fact(label, f"{money(x)} -> {money(y)}")
+            return Fact(label, f"{setting_amount(kb, a, old, s, None)} -> {setting_amount(kb, b, new, s, None)}")
         return row(label, float(x), float(y), money)
 
-    facts = [row("Work RVU", a.work, b.work, rvu_str),
-             row("Total RVU, office", a.total_nonfacility, b.total_nonfacility, rvu_str),
-             row("Total RVU, facility", a.total_facility, b.total_facility, rvu_str),
+    facts = [row("Work RVU", a.work, b.work, rvu_str), total_row("office"), total_row("facility"),
              pay_row("office"), pay_row("facility"),
              Fact("Conversion factor", f"${old.release.conversion_factor:.4f} -> ${new.release.conversion_factor:.4f}")]
     direction = "rose" if b.work > a.work else "fell" if b.work < a.work else "stayed"
     headline = (f"The work RVU of {code} {direction} from {rvu_str(a.work)} (CY{old.year}) to {rvu_str(b.work)} "
                 f"(CY{new.year}).")
+    notes = [not_paid_sentence(kb, b, code)] if not payable(b) else []
     return Answer(status="answered", intent="change", headline=headline, codes=[code], year=new.year,
                   title=code_title(entry, code, b), sections=[Section(f"CY{old.year} -> CY{new.year}", facts)],
-                  source=f"{source_line(old)} | {source_line(new)}")
+                  source=f"{source_line(old)} | {source_line(new)}", notes=notes)
 
 
 def conversion_factor(kb: KnowledgeBase, years: list[int]) -> Answer:

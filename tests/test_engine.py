@@ -109,7 +109,7 @@ def test_not_priced_setting_says_so(engine, kb):
     if not na:
         pytest.skip("no curated code is NA in the office")
     answer = ask(engine, f"office payment for {na[0]}")
-    assert "does not price" in answer.headline and "in the office" in answer.headline and "$" not in answer.headline
+    assert "not priced in the office (CMS: NA)" in answer.headline and "$" not in answer.headline
 
 
 def test_conversion_factor_per_year(engine):

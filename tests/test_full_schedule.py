@@ -121,7 +121,7 @@ def test_a_code_not_priced_in_a_setting_says_so_instead_of_a_number(full, cms_rv
     r = row(cms_rvus, "27447")
     assert r.nonfacility_na
     answer = full.answer("medicare payment for 27447")
-    assert money(r.total_facility * CF26) in answer.headline and "does not price it in the office" in answer.headline
+    assert money(r.total_facility * CF26) in answer.headline and "not priced in the office (CMS: NA)" in answer.headline
 
 
 def test_change_between_releases_gives_both_values_and_the_percent(full, cms_rvus):
