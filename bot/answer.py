@@ -46,7 +46,8 @@ class Answer:
     """The engine's reply to one question.
 
     `codes` are most relevant first; `headline` is the one-sentence direct answer; `sections` carry the
-    supporting facts; `source` cites year, CMS release and conversion factor whenever a number is shown.
+    supporting facts that bear on the ask, `details` everything else a full card shows; `source` cites
+    year, CMS release and conversion factor whenever a number is shown.
     `title` is the header (e.g. "57461 · LEEP conization of the cervix") when the answer is about codes.
     """
 
@@ -58,6 +59,9 @@ class Answer:
     year: int | None = None
     title: str = ""
     sections: list[Section] = field(default_factory=list)
+    # The rest of the full card: left out of the short reply, one step away (Slack's Details button,
+    # `cptbot ask --full`). `sections` holds only what bears on what was asked.
+    details: list[Section] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
     source: str = ""
     notes: list[str] = field(default_factory=list)

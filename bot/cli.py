@@ -43,8 +43,9 @@ def _stdin_lines() -> Iterator[str]:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a question (or, with `-`, one question per line of standard input).
 
-    `cptbot ask "what's the wRVU for LEEP"` prints the answer as text; `--json` prints one JSON object
-    (status, intent, codes, modifiers, year, text, blocks) per question, one per line.
+    `cptbot ask "what's the wRVU for LEEP"` prints the short answer as text (what bears on the question);
+    `--full` prints the whole card; `--json` prints one JSON object (status, intent, codes, modifiers, year,
+    text, blocks) per question, one per line.
     """
     from bot.ask import ask
     from bot.render import answer_json, render_text
@@ -56,9 +57,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for q in questions:
         answer = ask(engine, q, user_id=os.environ.get("CPTBOT_USER", "cli"))
         if args.json:
-            out.write(json.dumps(answer_json(answer), ensure_ascii=False) + "\n")
+            out.write(json.dumps(answer_json(answer, args.full), ensure_ascii=False) + "\n")
         else:
-            out.write(render_text(answer) + "\n")
+            out.write(render_text(answer, args.full) + "\n")
+            if answer.details and not args.full and not many:
+                out.write("(More: `cptbot ask --full ...` shows the whole card.)\n")
             if many:
                 out.write("\n")
         out.flush()
@@ -66,22 +69,52 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """Try the bot in a terminal: type a question, get the answer; `quit` or Ctrl-D ends."""
+    """Try the bot in a terminal: type a question, get the answer; `quit` or Ctrl-D ends.
+
+    When the bot asks back with a numbered list, type the number to pick; `more` (or `details`) shows the
+    whole card of the last answer.
+    """
     from bot.ask import ask
     from bot.render import render_text
 
     engine = _engine()
     print("cptbot — ask about a CPT code (e.g. \"wRVU for LEEP\"); `help` for examples, `quit` to leave.")
+    last = None
     while True:
         try:
             q = input("> ")
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
-        if q.strip().lower() in ("quit", "exit", ":q"):
+        said = q.strip().lower()
+        if said in ("quit", "exit", ":q"):
             return 0
-        print(render_text(ask(engine, q, user_id="cli")))
+        if said in ("more", "details", "full") and last is not None:
+            print(render_text(last, full=True))
+            print()
+            continue
+        if said.isdigit() and len(said) <= 2 and last is not None and last.choices:  # not a code number
+            pick = int(said)
+            if not 1 <= pick <= len(last.choices):
+                print(f"Pick a number from 1 to {len(last.choices)}, or ask another question.\n")
+                continue
+            q = last.choices[pick - 1].question
+            print(f"({q})")
+        last = ask(engine, q, user_id="cli")
+        print(render_text(last))
+        if last.details:
+            print("(`more` shows the whole card.)")
         print()
+
+
+def cmd_reply_sizes(args: argparse.Namespace) -> int:
+    """Measure reply lengths over question files: medians (one-fact questions too), the longest, how many
+    exceed 3,000 characters, and whether every Slack message is within Block Kit's limits."""
+    from bot.reply_sizes import measure, questions_of
+
+    report = measure(_engine(), questions_of(Path(p) for p in args.questions))
+    print("\n".join(report.lines()))
+    return 0
 
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
@@ -213,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask = add("ask", cmd_ask)
     ask.add_argument("question", nargs="+", help="the question, or - to read one per line from stdin")
     ask.add_argument("--json", action="store_true", help="print JSON (one object per question)")
+    ask.add_argument("--full", action="store_true", help="the whole card, not only what bears on the question")
     add("chat", cmd_chat)
     serve = add("serve", cmd_serve)
     serve.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
@@ -245,6 +279,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--process-runs", type=int, default=10, help="whole `cptbot ask` runs to time")
     bench.add_argument("--cms", nargs="*", help="CMS files to import for the full-schedule figures "
                        "(default: ../shared/data/cms)")
+    sizes = add("reply-sizes", cmd_reply_sizes)
+    sizes.add_argument("questions", nargs="+", help="question files (YAML list of {q: ...})")
     return parser
 
 

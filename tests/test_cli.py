@@ -59,6 +59,26 @@ def test_chat_answers_until_quit():
     assert "3.34" in run.stdout.decode()
 
 
+def test_ask_is_short_and_full_shows_the_whole_card():
+    short = cptbot("ask", "wrvu", "for", "LEEP").stdout.decode()
+    full = cptbot("ask", "--full", "wrvu", "for", "LEEP").stdout.decode()
+    assert "3.34" in short and "Global period" not in short and "--full" in short
+    assert "3.34" in full and "Global period" in full and "Billing indicators" in full
+
+
+def test_chat_takes_a_number_to_pick_from_the_list_it_asked_back_with():
+    run = cptbot("chat", stdin=b"cryo\n9\n3\nmore\nquit\n")
+    out = run.stdout.decode()
+    assert run.returncode == 0
+    listed = [line.split(". ", 1)[1] for line in out.splitlines() if line.strip().startswith("3. ")]
+    assert listed, out
+    code = listed[0].split(" ")[0]
+    after = out.split(listed[0], 1)[1]
+    assert "Pick a number from 1 to" in after  # 9 is not on the list
+    assert f"{code} · " in after  # the third choice was answered
+    assert "Billing indicators" in after  # `more` showed the whole card
+
+
 def test_kb_validate_on_the_shipped_knowledge_base():
     run = cptbot("kb", "validate")
     assert run.returncode == 0

@@ -18,8 +18,9 @@ def finish(ans: Answer, ask: Ask, engine: Engine) -> Answer:
     if ask.modifiers:
         for m in ask.modifiers:
             mod = kb.modifiers[m]
-            ans.sections.append(Section(f"Modifier {m}: {mod.name}", [
-                Fact("Use it when", mod.use_when), Fact("Payment", mod.payment)], mod.summary))
+            ans.sections.append(Section(f"Modifier {m}: {mod.name}", [], mod.summary))
+            ans.details.append(Section(f"Modifier {m}: when to use it, and payment", [
+                Fact("Use it when", mod.use_when), Fact("Payment", mod.payment)]))
         ans.modifiers = list(dict.fromkeys(ans.modifiers + ask.modifiers))
     if ask.unknown_codes:
         ans.notes.append(f"I don't have {', '.join(ask.unknown_codes)} in the CY{ask.year} fee schedule.")

@@ -1,4 +1,8 @@
-"""A value of one code: its RVUs, payment, global period, or what it is (the code card, headline first)."""
+"""A value of one code: its RVUs, payment, global period, an indicator, or what it is.
+
+The reply is focused: the headline answers the ask, `sections` keep only the facts that bear on it, and the
+rest of the code card moves to `details` (one step away: Slack's Details button, `cptbot ask --full`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import replies
-from bot.answer import Answer
+from bot.answer import Answer, Fact, Section
 from bot.answers.codes import finish
 from bot.catalog import expand_descriptor
 from bot.fees import PRICING_MODIFIERS
@@ -15,6 +19,15 @@ from bot.understanding.procedures import close_calls
 if TYPE_CHECKING:
     from bot.engine import Engine
     from bot.understanding.ask import Ask
+
+# Which card sections bear on each value asked, by the start of their title.
+FOCUS = {
+    "rvu": ("RVUs",),
+    "payment": ("Medicare payment", "With modifier"),
+    "global": ("Global period",),
+    "indicator": ("Billing indicators", "With modifier"),
+    "describe": (),
+}
 
 
 RT_LT = re.compile(r"\bRT\b.*\bLT\b|\bLT\b.*\bRT\b|\b(?:rt|right) and (?:lt|left)\b", re.I)
@@ -41,7 +54,8 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     code, modifier = ask.codes[0], ask.component
     row = replies.row_of(fy, code, modifier)
     plain = "" if code in kb.codes else expand_descriptor(row.description, kb.abbreviations, engine.words)
-    ans = replies.code_card(kb, code, fy, ask.what, ask.settings, ask.localities, modifier, plain)
+    what = ask.what if ask.what in ("rvu", "payment", "global", "describe") else "describe"
+    ans = replies.code_card(kb, code, fy, what, ask.settings, ask.localities, modifier, plain)
     if row.modifier:
         ans.modifiers = [row.modifier]
     priced = []
@@ -58,4 +72,44 @@ def answer(ask: Ask, engine: Engine) -> Answer:
         ans.notes.append("You named several codes; this is about " + code + ". Ask `compare "
                          + " ".join(ask.codes) + "` to see them side by side.")
         ans.codes = list(ask.codes)
+    focus(ans, "payment" if priced and what != "payment" else what, row, fy, kb)
     return finish(ans, ask, engine)
+
+
+def focus(ans: Answer, what: str, rvu, fy, kb) -> None:
+    """Keep in `sections` what bears on `what`; the rest of the card goes to `details`."""
+    keep = FOCUS.get(what, ())
+    shown = [s for s in ans.sections if s.title.startswith(keep)] if keep else []
+    if what == "payment" and len([s for s in shown if s.title.startswith("Medicare payment")]) > 1:
+        # a locality was named: its amounts lead, the national ones are one step away
+        national = next(s for s in shown if s.title.startswith("Medicare payment, national"))
+        shown.remove(national)
+    if what == "describe":
+        shown = [key_numbers(kb, rvu, fy)]
+    ans.details = [s for s in ans.sections if s not in shown]
+    if what == "global":
+        shown = [short_global(kb, rvu.global_days)]
+    ans.sections = shown
+
+
+def short_global(kb, indicator: str) -> Section:
+    """What the global period covers in one sentence and the modifiers that matter in it (the full
+    explanation of visits and procedures inside it stays in the details)."""
+    gp = kb.global_periods.get(indicator)
+    if gp is None:
+        return Section("Global period", [Fact("Global", indicator)])
+    first = gp.meaning.split(". ")[0].rstrip(".") + "."
+    mods = f" Modifiers that matter inside it: {', '.join(gp.modifiers)}." if gp.modifiers else ""
+    return Section(f"Global period {gp.code}: {gp.name}", [], first + mods)
+
+
+def key_numbers(kb, rvu, fy) -> Section:
+    """The few numbers people look a code up for: work and total RVUs, global, national payment."""
+    rvus = replies.rvu_section(rvu, fy.year).facts
+    total = {f.label: f.value for f in rvus}
+    return Section(f"Key numbers, CY{fy.year}", [
+        Fact("Work RVU", replies.rvu_str(rvu.work)),
+        Fact("Total RVU office / facility", f"{total['Total RVU, office']} / {total['Total RVU, facility']}"),
+        Fact("Global", rvu.global_days),
+        Fact("National payment office / facility", " / ".join(
+            replies.setting_amount(kb, rvu, fy, s, None) for s in ("office", "facility")))])

@@ -25,6 +25,7 @@ MAX_BUTTON_VALUE = 2000
 MAX_FALLBACK_TEXT = 3000
 ELLIPSIS = "…"
 CHOICE_ACTION_PREFIX = "cpt_choice_"
+DETAILS_ACTION = "cpt_details"
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
@@ -121,19 +122,30 @@ def choice_buttons(answer: Answer, room: int = MAX_ACTION_ELEMENTS) -> list[dict
             for i, c in enumerate(answer.choices[:max(room, 0)])]
 
 
-def render_blocks(answer: Answer, extra_buttons: Sequence[dict] = (), max_blocks: int = MAX_BLOCKS) -> list[dict]:
+def details_button(question: str) -> dict:
+    """"Details": a click answers `question` again as the full card, in place of the short reply."""
+    return button("Details", DETAILS_ACTION, question)
+
+
+def render_blocks(answer: Answer, extra_buttons: Sequence[dict] = (), max_blocks: int = MAX_BLOCKS,
+                  full: bool = False, question: str | None = None) -> list[dict]:
     """The answer as Block Kit: header, headline, sections, choice buttons, notes, source.
 
-    `extra_buttons` (e.g. the Slack layer's "Share in channel") join the choice buttons; a caller that
-    appends blocks of its own lowers `max_blocks`. When the sections do not fit, the last ones are left
-    out and a line says so; the headline, buttons, notes and source always stay.
+    The short reply shows the sections that bear on the ask; when the answer has details and `question`
+    is given, a **Details** button (first) asks it again for the `full` card. `extra_buttons` (e.g. the
+    Slack layer's "Share in channel") join the choice buttons; a caller that appends blocks of its own
+    lowers `max_blocks`. When the sections do not fit, the last ones are left out and a line says so; the
+    headline, buttons, notes and source always stay.
     """
     head: list[dict] = []
     if answer.title:
         head.append(header_block(answer.title))
     head.append(text_block(answer.headline))
-    body = [block for section in answer.sections for block in section_blocks(section)]
+    shown = [*answer.sections, *(answer.details if full else ())]
+    body = [block for section in shown for block in section_blocks(section)]
     tail: list[dict] = []
+    if answer.details and not full and question:
+        extra_buttons = [details_button(question), *extra_buttons]
     buttons = [*choice_buttons(answer, MAX_ACTION_ELEMENTS - len(extra_buttons)), *extra_buttons]
     if buttons:
         tail.append(actions_block(buttons))
@@ -149,6 +161,6 @@ def render_blocks(answer: Answer, extra_buttons: Sequence[dict] = (), max_blocks
     return [*head, *body, *tail][:max_blocks]
 
 
-def fallback_text(answer: Answer, limit: int = MAX_FALLBACK_TEXT) -> str:
+def fallback_text(answer: Answer, limit: int = MAX_FALLBACK_TEXT, full: bool = False) -> str:
     """The plain-text rendering, escaped and cut: Slack's notification text and the no-blocks fallback."""
-    return fit(render_text(answer), limit)
+    return fit(render_text(answer, full), limit)

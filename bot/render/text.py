@@ -5,13 +5,16 @@ from __future__ import annotations
 from bot.answer import Answer
 
 
-def render_text(answer: Answer) -> str:
-    """Headline first (the direct answer), then each section, then choices, notes and the source."""
+def render_text(answer: Answer, full: bool = False) -> str:
+    """Headline first (the direct answer), then each section, then choices, notes and the source.
+
+    The short reply (the default) shows the sections that bear on the ask; `full` adds the details.
+    """
     out: list[str] = []
     if answer.title:
         out.append(answer.title)
     out.append(answer.headline)
-    for section in answer.sections:
+    for section in [*answer.sections, *(answer.details if full else ())]:
         out.append("")
         out.append(f"{section.title}:" if section.title else "")
         out.extend(f"  {fact.label}: {fact.value}" for fact in section.facts)

@@ -74,20 +74,27 @@ def share_button(question: str) -> dict:
     return button("Share in channel", SHARE_ACTION, question)
 
 
-def private_message(answer: Answer, question: str) -> dict:
-    """An ephemeral `/cpt` answer: the answer plus a "Share in channel" button that re-asks `question`."""
-    return {"text": fallback_text(answer),
-            "blocks": render_blocks(answer, extra_buttons=[share_button(question)])}
+def private_message(answer: Answer, question: str, full: bool = False) -> dict:
+    """An ephemeral `/cpt` answer: the answer plus a "Share in channel" button that re-asks `question`
+    (and a "Details" button for the full card, unless this is it)."""
+    return {"text": fallback_text(answer, full=full),
+            "blocks": render_blocks(answer, extra_buttons=[share_button(question)], full=full, question=question)}
 
 
-def public_message(answer: Answer, asked_by: str | None = None, question: str | None = None) -> dict:
-    """A visible answer; when shared from `/cpt`, a context line says who asked what (escaped)."""
+def public_message(answer: Answer, asked_by: str | None = None, question: str | None = None,
+                   full: bool = False, details_for: str | None = None) -> dict:
+    """A visible answer; when shared from `/cpt`, a context line says who asked what (escaped).
+
+    `details_for` is the question a "Details" button asks again for the full card (`full`: this is it).
+    """
     if not asked_by or question is None:
-        return {"text": fallback_text(answer), "blocks": render_blocks(answer)}
+        return {"text": fallback_text(answer, full=full),
+                "blocks": render_blocks(answer, full=full, question=details_for)}
     who = f"<@{asked_by}>" if _USER_ID.fullmatch(asked_by) else "Someone"
     asked = {"type": "context", "elements": [
         {"type": "mrkdwn", "text": f"{who} asked: /cpt {fit(as_typed(question), MAX_ECHO)}"}]}
-    return {"text": fallback_text(answer), "blocks": [*render_blocks(answer, max_blocks=MAX_BLOCKS - 1), asked]}
+    return {"text": fallback_text(answer, full=full),
+            "blocks": [*render_blocks(answer, max_blocks=MAX_BLOCKS - 1, full=full, question=details_for), asked]}
 
 
 def acknowledge(ack: Ack) -> None:

@@ -6,6 +6,7 @@ acknowledged at once; the answer is delivered after, by a lazy listener.
 - Share: the answer is posted visibly where `/cpt` was used (with who asked), and the private copy goes.
 - Choice in a private message: the private message is replaced by the answer for that code.
 - Choice in a channel or DM message: the answer is posted in the same thread.
+- Details: the short reply is replaced, in place, by the full card for the same question.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from slack_bolt import App, Respond
 from slack_sdk import WebClient
 
 from bot.engine import Engine
-from bot.render.blocks import CHOICE_ACTION_PREFIX
+from bot.render.blocks import CHOICE_ACTION_PREFIX, DETAILS_ACTION
 from bot.slack.messages import (
     SHARE_ACTION,
     acknowledge,
@@ -78,5 +79,23 @@ def register(app: App, engine: Engine) -> None:
             return
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, **public_message(answer))
 
+    @reported("details")
+    def details(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        question = action.get("value") or ""
+        user = (body.get("user") or {}).get("id")
+        answer = answer_question(engine, question, user, "details")
+        container = body.get("container") or {}
+        if container.get("is_ephemeral") and body.get("response_url"):
+            _sent("details", respond(replace_original=True, response_type="ephemeral",
+                                     **private_message(answer, question, full=True)))
+            return
+        channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+        ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+        if channel and ts:
+            client.chat_update(channel=channel, ts=ts, **public_message(answer, full=True))
+        elif body.get("response_url"):
+            _sent("details", respond(replace_original=True, **public_message(answer, full=True)))
+
     app.action(SHARE_ACTION)(ack=acknowledge, lazy=[share])
+    app.action(DETAILS_ACTION)(ack=acknowledge, lazy=[details])
     app.action(re.compile(rf"^{CHOICE_ACTION_PREFIX}\d+$"))(ack=acknowledge, lazy=[choose])

@@ -22,7 +22,7 @@ def register(app: App, engine: Engine) -> None:
             return  # a mention inside the bot's DM: the message.im event answers it
         question = strip_mention(event.get("text") or "", context.bot_user_id)
         answer = answer_question(engine, question, event.get("user"), "mention")
-        say(thread_ts=event.get("thread_ts") or event.get("ts"), **public_message(answer))
+        say(thread_ts=event.get("thread_ts") or event.get("ts"), **public_message(answer, details_for=question))
 
     @reported("dm")
     def answer_direct_message(event: dict, say: Say, context: BoltContext) -> None:
@@ -30,7 +30,7 @@ def register(app: App, engine: Engine) -> None:
             return
         question = strip_mention(event.get("text") or "", context.bot_user_id)
         answer = answer_question(engine, question, event.get("user"), "dm")
-        say(thread_ts=event.get("thread_ts"), **public_message(answer))
+        say(thread_ts=event.get("thread_ts"), **public_message(answer, details_for=question))
 
     app.event("app_mention")(ack=acknowledge, lazy=[answer_mention])
     app.event("message")(ack=acknowledge, lazy=[answer_direct_message])

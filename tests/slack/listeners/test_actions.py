@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.ask import ask
-from bot.render.blocks import CHOICE_ACTION_PREFIX, fallback_text
+from bot.render.blocks import CHOICE_ACTION_PREFIX, DETAILS_ACTION, fallback_text
 from bot.slack.messages import SHARE_ACTION
 from tests.slack import slack_requests as sr
 from tests.slack.block_kit import check_message
@@ -87,3 +87,44 @@ def test_a_click_on_a_button_that_is_not_ours_is_refused_and_posts_nothing(slack
     # A Home tab click from another app's view: no listener of ours matches, so Bolt answers 404.
     assert slack.send(sr.form_payload(sr.payload("block_actions.home_tab.real.json"))).status == 404
     assert slack.quiet_calls() == []
+
+
+def _details_button(blocks: list[dict]) -> dict:
+    return next(e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == DETAILS_ACTION)
+
+
+def test_details_replaces_a_private_short_answer_with_the_full_card(slack, engine):
+    question = "what's the wRVU for LEEP"
+    private = slack.send(sr.slash_command(question, slack.response_url())).json()
+    check_message(private)
+    assert "Global period" not in sr.texts(private["blocks"])  # the short reply keeps to the RVUs asked
+    button = _details_button(private["blocks"])
+
+    slack.send(sr.block_actions(DETAILS_ACTION, button["value"], slack.response_url(ACTIONS_URL)))
+
+    [replaced] = slack.responses(ACTIONS_URL)
+    check_message(replaced.body)
+    assert replaced.body["replace_original"] is True and replaced.body["response_type"] == "ephemeral"
+    full = sr.texts(replaced.body["blocks"])
+    assert "Global period" in full and "Billing indicators" in full
+    assert replaced.body["text"] == fallback_text(ask(engine, question, USER), full=True)
+    buttons = [e["action_id"] for b in replaced.body["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert DETAILS_ACTION not in buttons and SHARE_ACTION in buttons
+
+
+def test_details_under_a_mention_updates_the_same_message(slack, engine):
+    question = "global period for 57520"
+    message = {"type": "message", "user": "UBOT0001", "ts": "1595926231.000100", "thread_ts": "1595926230.009600",
+               "text": "57520 has a 090 global period"}
+    body = sr.block_actions(DETAILS_ACTION, question, slack.response_url(ACTIONS_URL),
+                            container={"type": "message", "message_ts": message["ts"], "channel_id": "C111",
+                                       "is_ephemeral": False, "thread_ts": message["thread_ts"]},
+                            message=message)
+
+    slack.send(body)
+
+    [update] = slack.standin.wait_for("chat.update")
+    check_message(update.body)
+    assert update.body["channel"] == "C111" and update.body["ts"] == message["ts"]
+    assert update.body["text"] == fallback_text(ask(engine, question, USER), full=True)
+    assert [c.method for c in slack.quiet_calls()] == ["chat.update"]
