@@ -16,24 +16,26 @@ import logging
 
 from bot.answer import Answer
 from bot.engine import AskContext, Engine
-from bot.preferences import Preferences, PreferencesError
-from bot.store import default_data_dir
+from bot.preferences import PreferencesError, PreferenceStore, default_preferences
 
 log = logging.getLogger(__name__)
 NOT_SAVED = "I couldn't save that, so I won't remember it next time (the bot's storage is not writable)."
 
 
 def ask(engine: Engine, question: str, user_id: str | None = None,
-        preferences: Preferences | None = None) -> Answer:
+        preferences: PreferenceStore | None = None) -> Answer:
     """Answer `question` for `user_id` (None for an anonymous caller: nothing is read or saved).
 
-    `preferences` defaults to the database in the data directory (`CPTBOT_DATA_DIR`); tests pass their own.
+    `preferences` defaults to the shared database (DATABASE_URL) or else the file in the data directory
+    (`CPTBOT_DATA_DIR`); tests pass their own.
     """
     if user_id is None:
         return engine.answer(question, AskContext())
-    prefs = preferences if preferences is not None else Preferences(default_data_dir())
     locality = setting = None
+    prefs = preferences
     try:
+        if prefs is None:
+            prefs = default_preferences()
         locality, setting = prefs.get(user_id)
     except PreferencesError as exc:
         log.warning("cannot read saved preferences: %s", exc)
@@ -41,6 +43,8 @@ def ask(engine: Engine, question: str, user_id: str | None = None,
                                                 setting=setting))  # type: ignore[arg-type]
     if answer.remember:
         try:
+            if prefs is None:
+                raise PreferencesError("no preferences storage")
             prefs.apply(user_id, answer.remember)
         except (PreferencesError, ValueError) as exc:
             log.warning("cannot save preferences: %s", exc)

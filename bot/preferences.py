@@ -15,9 +15,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from bot.fees import SETTINGS
 
@@ -33,6 +34,38 @@ KEYS = ("locality", "setting")
 
 class PreferencesError(Exception):
     """The preferences database cannot be read or written (read-only or damaged data directory)."""
+
+
+class PreferenceStore(Protocol):
+    """What `bot.ask` needs: this SQLite file, or the shared database (`bot.preferences_db`)."""
+
+    def get(self, user_id: str) -> tuple[str | None, str | None]: ...
+
+    def apply(self, user_id: str, remember: dict[str, str]) -> None: ...
+
+
+_shared: dict[str, PreferenceStore] = {}
+
+
+def default_preferences(env: Mapping[str, str] | None = None) -> PreferenceStore:
+    """The shared database when DATABASE_URL is set (several instances share what people save), else the
+    SQLite file in the data directory. An unusable DATABASE_URL raises `PreferencesError`."""
+    env = os.environ if env is None else env
+    if (env.get("DATABASE_URL") or "").strip():
+        from bot.database import DatabaseError, shared_database, url_from_env
+        from bot.preferences_db import DatabasePreferences
+
+        try:
+            url = url_from_env(env)
+        except DatabaseError as exc:
+            raise PreferencesError(str(exc)) from None
+        if url is not None:
+            if url not in _shared:
+                _shared[url] = DatabasePreferences(shared_database(url))
+            return _shared[url]
+    from bot.store import default_data_dir
+
+    return Preferences(default_data_dir())
 
 
 class Preferences:

@@ -16,6 +16,9 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 # fee schedule (in the default data directory) must not change what the tests see. Subprocesses inherit it.
 os.environ["CPTBOT_DATA_DIR"] = tempfile.mkdtemp(prefix="cptbot-test-data-")
 
+# Databases (SQLite, and PostgreSQL when a server is given): fixtures `database_url`, `postgres_url`.
+pytest_plugins = ["tests.databases"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CMS = SHARED / "data" / "cms"

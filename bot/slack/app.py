@@ -30,10 +30,20 @@ def log_error(error: Exception, body: dict) -> None:
 
 
 def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None) -> App:
-    """A ready Bolt app. `seen` defaults to an in-memory ledger (right for one process)."""
+    """A ready Bolt app. `seen` defaults to an in-memory ledger (right for one process).
+
+    With a client id (`settings.oauth`) the app is installed per workspace (bot.slack.oauth) and each
+    request finds its workspace's token in the installation store; otherwise it has one bot token.
+    """
+    oauth: dict = {}
+    if settings.oauth:
+        from bot.slack.oauth import oauth_app_options
+
+        oauth = oauth_app_options(settings)
     app = App(
         name="cptbot",
-        token=settings.bot_token,
+        token=None if oauth else settings.bot_token,
+        **oauth,
         signing_secret=settings.signing_secret or "",
         token_verification_enabled=False,
         request_verification_enabled=not settings.socket_mode,
@@ -46,6 +56,8 @@ def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None
     # pointed at the configured Web API instead (every per-request client copies these).
     app.client.base_url = settings.api_url
     app.client.timeout = WEB_API_TIMEOUT
+    if oauth:
+        app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: delete from the store
     app.use(ignore_bots_and_subtypes)
     app.use(dedupe_events(seen or SeenEvents()))
     app.error(log_error)

@@ -9,6 +9,11 @@ follow an event.
 from __future__ import annotations
 
 import os
+import time
+
+# Every process in UTC: slack_sdk's installation and OAuth state stores keep times without a zone.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
 threads = 4

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
-TOKEN_SHAPE = re.compile(r"\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]+")
+TOKEN_SHAPE = re.compile(r"\b(?:xox[abposre]|xapp)-[A-Za-z0-9-]+")  # xoxe-: refresh tokens
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

@@ -8,12 +8,13 @@ same production server as the Procfile's `web:` line, with the app loaded once b
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 
 from bot.engine import Engine
-from bot.slack.dedup import SeenEvents, default_shared_path
 from bot.slack.logs import configure_logging
 from bot.slack.settings import Settings
 
@@ -23,10 +24,19 @@ GUNICORN_SETTINGS = ("workers", "threads", "worker_class", "preload_app", "keepa
 
 
 def serve(settings: Settings, engine: Engine, host: str = "0.0.0.0") -> int:
+    use_utc()
     configure_logging(settings.secrets())
     if settings.socket_mode:
         return serve_socket_mode(settings, engine)
     return serve_http(settings, engine, host)
+
+
+def use_utc() -> None:
+    """Run in UTC: token expiry and OAuth state times are stored without a zone (slack_sdk's SQLAlchemy
+    stores), so every instance must read them in the same one."""
+    os.environ["TZ"] = "UTC"
+    if hasattr(time, "tzset"):
+        time.tzset()
 
 
 def serve_socket_mode(settings: Settings, engine: Engine) -> int:
@@ -68,9 +78,9 @@ def gunicorn_options(bind: str) -> dict:
 
 
 def serve_http(settings: Settings, engine: Engine, host: str = "0.0.0.0") -> int:
-    from bot.slack.wsgi import create_application
+    from bot.slack.wsgi import create_application_or_exit
 
-    app = create_application(settings, engine, SeenEvents(shared_path=default_shared_path(settings.port)))
+    app = create_application_or_exit(settings, engine)
     log.info("serving HTTP on %s:%d (POST /slack/events, GET /healthz)", host, settings.port)
     run_gunicorn(app, gunicorn_options(f"{host}:{settings.port}"))
     return 0

@@ -3,6 +3,9 @@
 Tests and `cptbot bench-slack` point the app at it (CPTBOT_SLACK_API_URL, and `response_url`s rewritten
 to it) so the real app makes real HTTP calls without a Slack account. It answers like Slack does in
 shape: `{"ok": true, ...}` with a `ts` for chat.postMessage and the bot's identity for auth.test.
+`oauth.v2.access` answers like Slack's OAuth: a code is exchanged for a new workspace installation (a
+rotating bot token that lives `token_lifetime` seconds, and its refresh token), and a refresh token for a
+new bot token; the tokens it handed out are in `issued`.
 `failing` makes Web API methods fail (`{"chat.postMessage": "invalid_auth"}`, or `"*"` for all) and, like
 a careless server, echo the Authorization header back: a test can prove the token never reaches a log.
 """
@@ -19,6 +22,7 @@ from urllib.parse import parse_qsl
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
 TEAM_ID = "T111"
+ENTERPRISE_ID = "E111"  # the org of the workspace in ../shared/slack/payloads
 
 
 @dataclass
@@ -41,6 +45,9 @@ class StandIn:
         self.calls: list[Call] = []
         self.failing: dict[str, str] = {}
         self.replies: dict[str, dict] = {}  # a method's whole reply, e.g. apps.connections.open's `url`
+        self.token_lifetime = 43200  # seconds, as Slack's rotating tokens
+        self.enterprise_id: str | None = ENTERPRISE_ID
+        self.issued: list[str] = []  # bot tokens handed out by oauth.v2.access, oldest first
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -109,10 +116,32 @@ class StandIn:
         if call.method == "auth.test":
             return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "cptbot",
                     "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID, "is_enterprise_install": False}
+        if call.method == "oauth.v2.access":
+            return self._oauth_access(call.body)
         if call.method == "chat.postMessage":
             return {"ok": True, "channel": call.body.get("channel"), "ts": f"{time.time():.6f}",
                     "message": {"text": call.body.get("text"), "bot_id": BOT_ID}}
         return {"ok": True}
+
+    def _oauth_access(self, body: dict) -> dict:
+        with self._cond:
+            n = len(self.issued) + 1
+            token = f"xoxe.xoxb-1-OAuthBotToken{n:04d}"
+            self.issued.append(token)
+        team = body.get("code", "").partition("-")[2] or TEAM_ID  # code "anything-T222" installs in T222
+        tokens = {"access_token": token, "refresh_token": f"xoxe-1-RefreshToken{n:04d}", "token_type": "bot",
+                  "expires_in": self.token_lifetime}
+        if body.get("grant_type") == "refresh_token":
+            if not str(body.get("refresh_token", "")).startswith("xoxe-1-"):
+                return {"ok": False, "error": "invalid_refresh_token"}
+            return {"ok": True, **tokens}
+        if not body.get("code"):
+            return {"ok": False, "error": "invalid_code"}
+        return {"ok": True, "app_id": "A0CPTBOT", "authed_user": {"id": "U0ADMIN"}, "bot_user_id": BOT_USER_ID,
+                "scope": "commands,app_mentions:read,chat:write,im:history,im:read,im:write",
+                "team": {"id": team, "name": "Example"}, "is_enterprise_install": False,
+                "enterprise": {"id": self.enterprise_id, "name": "Example Org"} if self.enterprise_id else None,
+                **tokens}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         standin = self

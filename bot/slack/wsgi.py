@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.engine import Engine
-from bot.slack.dedup import SeenEvents, default_shared_path
+from bot.slack.dedup import SeenEvents
 from bot.slack.settings import Settings, SettingsError, load_settings
 
 EVENTS_PATH = "/slack/events"
@@ -62,7 +62,19 @@ def application_from_env() -> WsgiApp:
     except KnowledgeError as exc:
         print("cptbot: the knowledge base has problems:", *exc.problems, sep="\n  ", file=sys.stderr)
         raise SystemExit(1) from None
-    return create_application(settings, engine, SeenEvents(shared_path=default_shared_path(settings.port)))
+    return create_application_or_exit(settings, engine)
+
+
+def create_application_or_exit(settings: Settings, engine: Engine) -> WsgiApp:
+    """`create_application` with the server's event ledger; a database it cannot use ends the process (1)."""
+    from bot.database import DatabaseError
+    from bot.slack.ledger import ledger_for
+
+    try:
+        return create_application(settings, engine, ledger_for(settings.database_url, settings.port))
+    except DatabaseError as exc:
+        print(f"cptbot: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 _built: WsgiApp | None = None
