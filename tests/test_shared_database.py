@@ -19,7 +19,8 @@ from bot.database import Database, DatabaseError, normalize_url, url_from_env
 from bot.engine import AskContext
 from bot.preferences import Preferences, default_preferences
 from bot.preferences_db import TABLE, DatabasePreferences
-from bot.slack.ledger import DatabaseSeenEvents, ledger_for
+from bot.slack.dedup import SeenEvents
+from bot.slack.ledger import DatabaseLedger, ledger_for
 from tests.ledger_claim import claim_event
 from tests.test_preferences import RecordingEngine
 
@@ -101,8 +102,8 @@ def test_many_threads_saving_at_once(database_url):
 
 def test_an_event_id_is_claimed_once_across_instances_and_expires(database_url):
     now = [1000.0]
-    first = DatabaseSeenEvents(Database(database_url), ttl=60, clock=lambda: now[0])
-    second = DatabaseSeenEvents(Database(database_url), ttl=60, clock=lambda: now[0])
+    first = SeenEvents(ttl=60, clock=lambda: now[0], ledger=DatabaseLedger(Database(database_url)))
+    second = SeenEvents(ttl=60, clock=lambda: now[0], ledger=DatabaseLedger(Database(database_url)))
     assert first.first_time("Ev1") is True
     assert second.first_time("Ev1") is False
     assert first.first_time("Ev1") is False
@@ -126,11 +127,12 @@ def test_processes_racing_for_one_event_get_one_true(postgres_url):
 
 
 def test_an_unreachable_database_answers_and_says_so(caplog):
-    ledger = DatabaseSeenEvents(Database("postgresql://cptbot:s3cret@127.0.0.1:1/none?connect_timeout=2"))
+    down = DatabaseLedger(Database("postgresql://cptbot:s3cret@127.0.0.1:1/none?connect_timeout=2"))
+    seen = SeenEvents(ledger=down)
     with caplog.at_level(logging.WARNING, logger="bot.slack"):
-        assert ledger.first_time("Ev1") is True
-        assert ledger.first_time("Ev1") is False  # this process's memory still holds it
-    assert "event ledger unavailable" in caplog.text and "s3cret" not in caplog.text
+        assert seen.first_time("Ev1") is True
+        assert seen.first_time("Ev1") is False  # this process's memory still holds it
+    assert "ledger unusable" in caplog.text and "s3cret" not in caplog.text
     with pytest.raises(DatabaseError) as err:
         ledger_for("postgresql://cptbot:s3cret@127.0.0.1:1/none?connect_timeout=2", 3000)
     assert "DATABASE_URL" in str(err.value) and "s3cret" not in str(err.value)

@@ -1,33 +1,28 @@
 """The ledger of Slack events already answered, in the shared database, for several instances at once.
 
 Behind a load balancer a retried event (same `event_id`, header `X-Slack-Retry-Num`) can reach another
-machine than the first attempt, so the machines must agree on who answers it. `DatabaseSeenEvents` has the
-`first_time(event_id)` contract of `bot.slack.dedup.SeenEvents` (True once per id within `ttl` seconds)
-and decides with one atomic statement, so exactly one of N racing processes gets True:
+machine than the first attempt, so the machines must agree on who answers it. `DatabaseLedger` is the
+`bot.slack.dedup.Ledger` backend for the shared database (PostgreSQL in production, any SQLAlchemy URL in
+tests): `claim` decides with one atomic statement, so exactly one of N racing processes gets True:
 
     INSERT ... ON CONFLICT (event_id) DO UPDATE ... WHERE the stored row has expired  RETURNING event_id
 
-A row comes back only for an insert or for the take-over of an expired id. Ids already seen by this
-process are answered from memory without a round trip. When the database cannot be reached the event is
-answered (a possible double answer is better than a lost one) and a warning names the failure, never the
-event's content.
+A row comes back only for an insert or for the take-over of an expired id. `SeenEvents` in front of it
+answers ids this process has already seen from memory, and when the database cannot answer
+(`LedgerError`) it answers the event and warns (see bot.slack.dedup).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
-from collections.abc import Callable
 
 from sqlalchemy import Column, Float, MetaData, String, Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database import Database, DatabaseError, shared_database
-from bot.slack.dedup import DEFAULT_TTL, SeenEvents, default_shared_path
+from bot.slack.dedup import LedgerError, SeenEvents, default_shared_path
 
 TABLE = "cptbot_seen_events"
-log = logging.getLogger("bot.slack")
 
 
 def _insert(dialect: str):
@@ -38,14 +33,11 @@ def _insert(dialect: str):
     return insert
 
 
-class DatabaseSeenEvents:
-    """`first_time(event_id)`: True for exactly one caller across every process sharing `database`."""
+class DatabaseLedger:
+    """`claim(event_id, now, ttl)`: True for exactly one caller across every process sharing `database`."""
 
-    def __init__(self, database: Database, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.time):
+    def __init__(self, database: Database):
         self.database = database
-        self.ttl = ttl
-        self._clock = clock
-        self._memory = SeenEvents(ttl=ttl, clock=clock)
         self.metadata = MetaData()
         self.table = Table(TABLE, self.metadata,
                            Column("event_id", String(64), primary_key=True),
@@ -58,10 +50,7 @@ class DatabaseSeenEvents:
         self.database.create_tables(self.metadata.create_all)
         self._ready = True
 
-    def first_time(self, event_id: str) -> bool:
-        if not self._memory.first_time(event_id):
-            return False
-        now = self._clock()
+    def claim(self, event_id: str, now: float, ttl: float) -> bool:
         t = self.table
         try:
             if not self._ready:
@@ -70,30 +59,28 @@ class DatabaseSeenEvents:
                 insert = _insert(conn.dialect.name)(t).values(event_id=event_id, seen_at=now)
                 claimed = conn.execute(insert.on_conflict_do_update(
                     index_elements=[t.c.event_id], set_={"seen_at": insert.excluded.seen_at},
-                    where=t.c.seen_at < now - self.ttl).returning(t.c.event_id)).first() is not None
+                    where=t.c.seen_at < now - ttl).returning(t.c.event_id)).first() is not None
                 with self._lock:
-                    prune = now - self._pruned_at > self.ttl / 10
+                    prune = now - self._pruned_at > ttl / 10
                     if prune:
                         self._pruned_at = now
                 if prune:
-                    conn.execute(t.delete().where(t.c.seen_at < now - self.ttl))
+                    conn.execute(t.delete().where(t.c.seen_at < now - ttl))
             return claimed
         except SQLAlchemyError as exc:
-            log.warning("event ledger unavailable (%s): answering the event, a retry may be answered again",
-                        type(exc).__name__)
-            return True
+            raise LedgerError(f"database {type(exc).__name__}") from None
 
 
-def ledger_for(database_url: str | None, port: int) -> SeenEvents | DatabaseSeenEvents:
-    """The ledger a server uses: the shared database when there is one (every instance), else the SQLite
-    file that the workers of this one server share. Its table is created now, so a database that cannot
-    be reached stops the server at start-up (DatabaseError, one sentence) instead of failing requests."""
+def ledger_for(database_url: str | None, port: int) -> SeenEvents:
+    """The seen-events a server uses: the shared database when there is one (every instance), else the
+    SQLite file that the workers of this one server share. The table is created now, so a database that
+    cannot be reached stops the server at start-up (DatabaseError, one sentence) instead of failing later."""
     if not database_url:
         return SeenEvents(shared_path=default_shared_path(port))
-    ledger = DatabaseSeenEvents(shared_database(database_url))
+    ledger = DatabaseLedger(shared_database(database_url))
     try:
         ledger.create_tables()
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot use DATABASE_URL ({ledger.database.safe_url}): {type(exc).__name__}; "
                             "check that the server is running and the user may create tables.") from None
-    return ledger
+    return SeenEvents(ledger=ledger)
