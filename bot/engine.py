@@ -165,6 +165,10 @@ class Engine:
 
         if not r.text or not any(ch.isalnum() for t in r.tokens for ch in t.word):
             return make("help")
+        if ent.zip_unknown and not ent.localities:
+            return make("not_found", problem="zip", subject=ent.zip_code or "")
+        if ent.place_choices and not ent.localities:
+            return make("clarify_place")
         known_codes = [c for c in ent.codes if replies.row_of(fy, c) is not None or c in kb.codes]
         unknown_codes = [c for c in ent.codes if c not in known_codes]
 

@@ -94,6 +94,8 @@ class Lexicon:
 class Places:
     states: dict[str, str] = field(default_factory=dict)  # "NY" -> "new york"
     locality_aliases: dict[str, str] = field(default_factory=dict)  # "nyc" -> "MANHATTAN"
+    # A place in several localities: "kansas city" -> ("METROPOLITAN KANSAS CITY", "KANSAS"): ask which.
+    ask_back: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -359,7 +361,12 @@ def _load_places(root: Path, problems: Problems) -> Places:
     disp = "knowledge/places.yaml"
     doc = load_yaml(root / "places.yaml", disp, problems) or {}
     states = {k.upper(): v.lower() for k, v in _mapping(doc, "states", disp, problems).items()}
-    return Places(states=states, locality_aliases=_mapping(doc, "locality_aliases", disp, problems))
+    ask_back = _mapping(doc, "ask_back", disp, problems,
+                        accept=lambda v: isinstance(v, list) and len(v) > 1 and all(_is_str(x) for x in v),
+                        shape="must be a mapping of place: [locality, locality, ...]",
+                        wrong="must map a place to a list of two or more CMS locality names")
+    return Places(states=states, locality_aliases=_mapping(doc, "locality_aliases", disp, problems),
+                  ask_back={k: tuple(v) for k, v in ask_back.items()})
 
 
 def _load_abbreviations(root: Path, problems: Problems) -> dict[str, str]:

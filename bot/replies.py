@@ -468,6 +468,24 @@ def visit_with_procedure(kb: KnowledgeBase, code: str, fy: FeeYear, after: bool)
         headline = (f"Yes, if the E/M is significant and separately identifiable from the usual pre-procedure "
                     f"work of {code} ({g} global): append modifier 25 to the E/M. The decision to do a minor "
                     "procedure is part of it and does not justify a separate visit on its own.")
+    elif g == "ZZZ":
+        mods = ["25", "57"]
+        headline = (f"{code} is an add-on code (ZZZ): it is billed only with its primary procedure and lives "
+                    "inside that procedure's global period, so the primary procedure decides the visit: with a "
+                    "000 or 010 primary, a same-day E/M needs a significant, separately identifiable problem "
+                    "and modifier 25; with a 090 primary, only the visit that led to the decision to operate is "
+                    "billed, with 57; routine pre- and post-procedure visits are included.")
+    elif g == "YYY":
+        mods = ["25", "57"]
+        headline = (f"{code} has global indicator YYY: CMS sets no global period for it; your Medicare "
+                    "contractor (MAC) sets one. Whether a same-day or follow-up visit is included depends on the "
+                    "period the MAC sets: ask your MAC, then bill the visit with 25 (or 57 for the decision to "
+                    "operate) as for a code with that period.")
+    elif g == "MMM":
+        mods = []
+        headline = (f"{code} is a maternity code (MMM): the usual global surgery rules do not apply; visits "
+                    "that are part of the maternity care it covers are included and not billed separately, "
+                    "while a visit for an unrelated problem is billed on its own merits.")
     else:
         mods = []
         headline = (f"{code} has global indicator {g}: the global surgery rules do not bundle visits with it, "

@@ -282,6 +282,9 @@ def test_a_code_with_the_wrong_number_of_digits(engine):
     assert answer.status == "not_found" and "five characters" in answer.headline
 
 
-def test_a_zip_without_the_zip_file_is_not_read_as_a_code(engine):
+def test_a_zip_without_the_zip_file_is_not_read_as_a_code_and_says_the_import_is_needed(engine):
+    """Never a silent national amount: the ZIP is named, and what is missing (CMS's ZIP5 file) is said."""
     answer = ask(engine, "57520 office payment zip 10001")
-    assert answer.codes == ["57520"] and "10001" not in render_text(answer)
+    assert answer.status == "not_found" and "ZIP 10001" in answer.headline
+    assert "cptbot kb import" in answer.headline and "ZIP5" in answer.headline and "$" not in answer.headline
+    assert ask(engine, "set locality 10001").status == "not_found"

@@ -35,6 +35,7 @@ from bot.answers import (
     modifiers,
     not_found,
     out_of_scope,
+    places,
     remember,
     together,
     values,
@@ -49,6 +50,7 @@ Answerer = Callable[["Ask", "Engine"], "Answer"]
 
 ANSWERERS: dict[str, Answerer] = {
     "value": values.answer,
+    "clarify_place": places.answer,
     "several": together.several,
     "visit_with_procedure": together.visit_with_procedure,
     "compare": compare.answer,

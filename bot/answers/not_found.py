@@ -31,6 +31,15 @@ def answer(ask: Ask, engine: Engine) -> Answer:
             f"I don't have {', '.join(ask.unknown_codes)} in the CY{year} fee schedule"
             + (" or my knowledge base." if len(kb.years) else ".")
             + " Check the number, or ask by the procedure's name." + engine.import_hint(), year=year)
+    if problem == "zip":
+        if not kb.zip_localities:
+            return replies.not_found(
+                f"I can't place ZIP {subject} yet: ZIP-code lookups need CMS's ZIP-code-to-locality file "
+                "(ZIP5, e.g. ZIP5_OCT2025.txt) imported with `cptbot kb import`. Meanwhile name the locality, "
+                "city or state (e.g. `manhattan`, `texas`).", year=year, intent="place")
+        return replies.not_found(f"I don't know ZIP {subject}: it is not in CMS's ZIP-code file I have imported. "
+                                 "Check the number, or name the locality, city or state.", year=year,
+                                 intent="place")
     if problem == "unknown_modifier":
         return replies.not_found(f"I don't have modifier {subject} in my knowledge base.", intent="modifier")
     if problem == "outside_code":

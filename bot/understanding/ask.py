@@ -13,6 +13,7 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `global_meaning`: what a global indicator (000, 090, MMM...) means, asked without a code.
 - `conversion_factor`, `remember` (save a locality/setting), `help`, `decline` (not CPT coding).
 - `clarify`: several codes fit the words equally; ask back.
+- `clarify_place`: a place named lies in several Medicare localities ("Kansas City"); ask which.
 - `not_found`: `problem` names what was missing (an unknown year or code, a malformed code, ...).
 """
 
@@ -24,7 +25,7 @@ from bot.records import FeeYear, Locality
 from bot.understanding.reading import Reading
 
 KINDS = ("value", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
-         "conversion_factor", "remember", "help", "decline", "clarify", "not_found")
+         "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place")
 
 
 @dataclass

@@ -16,6 +16,9 @@ from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
 
 CODE_RE = re.compile(r"(?<![\w$.,])(\d{5}|\d{4}[FfTt]|[A-Va-v]\d{4})(?:-([0-9A-Za-z]{2}))?(?![\w.]\w)")
+# "71046 26": a component row CMS prices (26, TC, 53) written after the code with a space, no hyphen.
+SPACED_ROW_MODIFIER_RE = re.compile(r"[ \t]{1,3}(26|TC|tc|53)(?![\w.%$]|\s*(?:%|percent|min|minutes?|units?|years?|"
+                                    r"days?|dollars?)\b)")
 MODIFIER_WORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b", re.I)
 MODIFIER_AFTER_WORD_RE = re.compile(r"\b(?:modifiers?|mods?)\s*[:#-]?\s*([0-9A-Za-z]{2})\b", re.I)
 MODIFIER_BEFORE_WORD_RE = re.compile(r"\b([0-9A-Za-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
@@ -47,6 +50,9 @@ class Entities:
     localities: list[Locality] = field(default_factory=list)
     state: str | None = None  # a state named without a single locality
     zip_code: str | None = None
+    zip_unknown: bool = False  # a ZIP was named that no imported ZIP file places (or none is imported)
+    place_choices: list[Locality] = field(default_factory=list)  # a place in several localities: ask which
+    place_words: str = ""  # the words of that place, as written
     global_periods: list[str] = field(default_factory=list)  # "MMM", "010": indicators asked about
     malformed_codes: list[str] = field(default_factory=list)  # "cpt 5746": a code with the wrong length
     positions: set[int] = field(default_factory=set)  # token positions explained by these entities
@@ -61,6 +67,10 @@ def find_codes(text: str) -> tuple[list[str], dict[str, str]]:
             codes.append(code)
         if m.group(2):
             mods[code] = m.group(2).upper()
+        else:
+            spaced = SPACED_ROW_MODIFIER_RE.match(text, m.end())
+            if spaced:
+                mods.setdefault(code, spaced.group(1).upper())
     return codes, mods
 
 
@@ -148,32 +158,48 @@ class PlaceFinder:
         newest = kb.years[kb.newest_year].localities if kb.years else ()
         by_name = {loc.name.upper(): loc for loc in newest}
         self.by_key = {loc.key: loc for loc in newest}
-        self.places: list[tuple[tuple[str, ...], str]] = []  # phrase stems -> locality key or "STATE:XX"
         self.vocabulary: set[str] = set()
-        named: list[tuple[str, str]] = [(part, loc.key) for loc in newest for part in _name_parts(loc.name)]
+        # Each phrase names one locality, a state, or (when it fits several localities equally) a question
+        # back. Priority: the exact CMS name, then an everyday alias or a county, then a part of a name.
+        targets: dict[tuple[str, ...], tuple[int, list[str]]] = {}
+
+        def add(phrase: str, key: str, priority: int) -> None:
+            stems = words.stems(phrase)
+            if not stems:
+                return
+            self.vocabulary.update(words.surface(phrase))
+            best, keys = targets.get(stems, (99, []))
+            if priority < best:
+                targets[stems] = (priority, [key])
+            elif priority == best and key not in keys:
+                keys.append(key)
+
+        for loc in newest:
+            for priority, part in _name_parts(loc.name):
+                add(part, loc.key, priority)
         for alias, target in kb.places.locality_aliases.items():
             loc = by_name.get(target.upper())
             if loc is not None:
-                named.append((alias, loc.key))
-        named += [(name, f"STATE:{abbr}") for abbr, name in kb.places.states.items()]
-        for phrase, key in named:
-            self.places.append((words.stems(phrase), key))
-            self.vocabulary.update(words.surface(phrase))
+                add(alias, loc.key, 1)
+        for place, names in kb.places.ask_back.items():
+            keys = [by_name[n.upper()].key for n in names if n.upper() in by_name]
+            if len(keys) > 1:
+                add(place, "ASK:" + "|".join(keys), 0)
+        for abbr, name in kb.places.states.items():
+            add(name, f"STATE:{abbr}", 2)
+        # Counties (from an imported county file) are named with the word "county": "bucks county".
+        for loc in newest:
+            for county in county_names(loc.counties):
+                add(f"{county} county", loc.key, 2)
         for phrases in kb.lexicon.settings.values():
             for phrase in phrases:
                 self.vocabulary.update(words.surface(phrase))
-        self.places = [(p, k) for p, k in self.places if p]
+        self.places: list[tuple[tuple[str, ...], str]] = [
+            (stems, keys[0] if len(keys) == 1 else "ASK:" + "|".join(keys)) for stems, (_, keys) in targets.items()]
         self.places.sort(key=lambda p: -len(p[0]))
         self.by_state: dict[str, list[Locality]] = {}
         for loc in newest:
             self.by_state.setdefault(loc.state, []).append(loc)
-        # Counties (from an imported county file) are named with the word "county": "bucks county".
-        for loc in newest:
-            for county in county_names(loc.counties):
-                stems = words.stems(f"{county} county")
-                self.places.append((stems, loc.key))
-                self.vocabulary.update(words.surface(county))
-        self.places.sort(key=lambda p: -len(p[0]))
         self._settings = PhraseTable(self.settings)
         self._places = PhraseTable(self.places)
         self.zips = kb.zip_localities  # looked up, never iterated: 43,000 ZIPs load only when asked
@@ -191,6 +217,10 @@ class PlaceFinder:
             taken.update(r)
             if key.startswith("STATE:"):
                 self._add_state(key[6:], ent)
+            elif key.startswith("ASK:"):
+                if not ent.place_choices:
+                    ent.place_choices = [self.by_key[k] for k in key[4:].split("|")]
+                    ent.place_words = " ".join(tokens[i].surface for i in r)
             elif self.by_key[key] not in ent.localities:
                 ent.localities.append(self.by_key[key])
         # One pass: a capitalised two-letter state after "in"/"for" ("99213 in NY"), in order of appearance.
@@ -211,20 +241,18 @@ class PlaceFinder:
             # The cue is looked for in a fixed window before the number (`pos`/`endpos` do not copy the text,
             # and `\b` still sees the character before the window): linear however many numbers there are.
             window = (max(0, m.start() - CUE_WINDOW), m.start())
-            if ZIP_WORD_RE.search(text, *window):
-                ent.zip_code = ent.zip_code or z
-                if z in ent.codes:
-                    ent.codes.remove(z)
+            named_zip = bool(ZIP_WORD_RE.search(text, *window))
+            cued = named_zip or bool(ZIP_CUE_RE.search(text, *window))
             mac_locality = self.zips.get(z)
             key = f"{mac_locality[0]}-{mac_locality[1]}" if mac_locality else ""
-            if key not in self.by_key:
-                continue
-            if not ZIP_CUE_RE.search(text, *window):
-                continue
+            if not cued or (key not in self.by_key and not named_zip and is_code(z)):
+                continue  # "27447" alone, or "in 99213" where 99213 is a code, stays a code
             if z in ent.codes:
                 ent.codes.remove(z)
             ent.zip_code = ent.zip_code or z
-            if self.by_key[key] not in ent.localities:
+            if key not in self.by_key:
+                ent.zip_unknown = True  # not in the ZIP file, or no ZIP file imported: never a silent national
+            elif self.by_key[key] not in ent.localities:
                 ent.localities.append(self.by_key[key])
 
     def _add_state(self, abbr: str, ent: Entities) -> None:
@@ -250,11 +278,34 @@ def county_names(counties: str) -> list[str]:
             if len(p.strip()) > 2]
 
 
-def _name_parts(name: str) -> list[str]:
-    """Searchable parts of a CMS locality name: "LOS ANGELES-LONG BEACH-ANAHEIM (LOS ANGELES/ORANGE CNTY)"."""
+def _name_parts(name: str) -> list[tuple[int, str]]:
+    """Searchable parts of a CMS locality name, each with its priority (lower wins a shared phrase).
+
+    "SAN JOSE-SUNNYVALE-SANTA CLARA (SANTA CLARA CNTY)": the whole name (0); the counties in parentheses,
+    "santa clara cnty", "santa clara county" and, for names of two words or more, "santa clara" (1); the
+    name before the parentheses and its cities, "san jose", "sunnyvale" (3), which other localities may
+    share (then the bot asks which). "METROPOLITAN ST. LOUIS" also gives "st. louis" (3).
+    """
     clean = re.sub(r"[*]+", "", name).strip()
-    parts = [re.sub(r"\(.*?\)", "", clean).strip()]
-    if "(" not in clean:
-        parts += [p.strip() for p in re.split(r"[-/]", clean) if len(p.strip()) > 3]
-    generic = {"REST OF STATE", "STATEWIDE", "REST OF", "METROPOLITAN"}
-    return [p.lower() for p in dict.fromkeys(parts) if p and p.upper() not in generic]
+    out: list[tuple[int, str]] = [(0, clean)]
+    main = re.sub(r"\(.*?\)", "", clean).strip()
+    for inside in re.findall(r"\((.*?)\)", clean):
+        for county in inside.split("/"):
+            county = re.sub(r"\bCNTYS?\b|\bCOUNTY\b", "", county).strip()
+            if county:
+                out += [(1, f"{county} cnty"), (1, f"{county} county")]
+                if len(county.split()) > 1:
+                    out.append((1, county))
+    main = re.sub(r"^METROPOLITAN\s+", "", main)
+    out.append((3, main))
+    out += [(3, p.strip()) for p in re.split(r"[-/+,]", main) if len(p.strip()) > 3]
+    generic = {"REST OF STATE", "STATEWIDE", "REST OF", "METROPOLITAN", "SUBURBS", "MD", "VA"}
+    seen: set[str] = set()
+    parts = []
+    for priority, part in out:
+        key = part.lower()
+        usable = priority == 0 or (part.upper() not in generic and not part.upper().startswith("REST OF"))
+        if part and usable and key not in seen:
+            seen.add(key)
+            parts.append((priority, key))
+    return parts
