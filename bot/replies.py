@@ -83,7 +83,7 @@ def status_words(kb: KnowledgeBase, rvu: Rvu) -> PaymentStatus:
 def not_paid_sentence(kb: KnowledgeBase, rvu: Rvu, label: str) -> str:
     """The headline for a code Medicare does not pay from RVUs: what happens instead, and no amount."""
     words = status_words(kb, rvu)
-    tag = "a J code" if words.code == "drug" else f"CMS status {rvu.status}, {words.name}"
+    tag = "a drug (J code)" if words.code == "drug" else f"CMS status {rvu.status}, {words.name}"
     return f"Medicare does not pay {label} under the physician fee schedule ({tag}): {words.instead}"
 
 
@@ -331,6 +331,7 @@ def several_procedures(kb: KnowledgeBase, codes: list[str], fy: FeeYear, setting
         rvus.append(rvu)
         factors.append(factor)
         labels.append(c + (f"-{rvu.modifier}" if rvu.modifier else "") + (f"-{mod}" if pricing else ""))
+    by_label = dict(zip(labels, rvus, strict=True))
     sections = []
     totals = []
     for s in settings:
@@ -339,6 +340,9 @@ def several_procedures(kb: KnowledgeBase, codes: list[str], fy: FeeYear, setting
         for line in res.lines:
             if line.counted:
                 facts.append(Fact(line.code, f"{money(line.full)} -> {money(line.paid)}  [{line.rule}]"))
+            elif not payable(by_label[line.code]):
+                facts.append(Fact(line.code, f"not counted: {status_words(kb, by_label[line.code]).name}, "
+                                             "no fee schedule amount"))
             else:
                 facts.append(Fact(line.code, f"not counted: {line.rule}"))
         facts.append(Fact("Total", money(res.total) if res.total is not None else "no total (see notes)"))
