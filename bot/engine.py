@@ -20,6 +20,9 @@ from pathlib import Path
 from bot import replies
 from bot.answer import Answer
 from bot.answers import ANSWERERS
+from bot.answers.decline import DeclineFinder, DeclineMatch
+from bot.answers.situations import SituationFinder
+from bot.answers.topics import TopicFinder
 from bot.catalog import compiled, files_fingerprint, kb_fingerprint, merge_store, name_index
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
@@ -77,7 +80,12 @@ class Engine:
         self.modifier_index = compiled(
             cache_dir, "modifier-index", key,
             lambda: ProcedureIndex([_modifier_entry(m) for m in kb.modifiers.values()], self.words))
+        self.topic_finder = TopicFinder(kb.topics, self.words)
+        self.situation_finder = SituationFinder(kb.situations, self.words)
+        self.decline_finder = DeclineFinder(kb.declines, self.words)
         self.words.learn(self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
+                         | self.topic_finder.vocabulary() | self.situation_finder.vocabulary()
+                         | self.decline_finder.vocabulary()
                          | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
                          | set(kb.lexicon.equivalents.values())
                          | (self.outside_index.vocabulary() if self.outside_index else set()))
@@ -146,14 +154,24 @@ class Engine:
         """The Answer to one question: read it once, decide the ask, let that kind's answerer compose."""
         context = context or AskContext()
         reading = self.read(question if isinstance(question, str) else "")
-        ask = self.ask(reading, context)
+        decline = self.decline_finder.find(reading.tokens, reading.text, bool(reading.entities.codes))
+        if decline is not None and decline.partial:
+            # "which CPT and ICD-10 codes ...": the CPT part is answered, a note declines the diagnosis part
+            reading.intents = [m for m in reading.intents if m.name != "out_of_scope"]
+        ask = self.ask(reading, context, decline)
         ans = ANSWERERS[ask.kind](ask, self)
+        if decline is not None and decline.partial:
+            ans.notes.append(decline.decline.note)
         if reading.truncated:
             ans.notes.append(f"Your message was long: I read only its first {2000:,} characters.")
         return ans
 
-    def ask(self, r: Reading, ctx: AskContext) -> Ask:
-        """What the question asks and about what. The order of the checks is the precedence of the kinds."""
+    def ask(self, r: Reading, ctx: AskContext, decline: DeclineMatch | None = None) -> Ask:
+        """What the question asks and about what. The order of the checks is the precedence of the kinds.
+
+        `decline`: a subject from knowledge/declines.yaml found in the question (a patient's bill, prior
+        authorization, ...); unless it is only part of a CPT question, it is the answer, without a card.
+        """
         kb, ent = self.kb, r.entities
         year = self._year(r)
         fy = kb.years[year]
@@ -172,10 +190,15 @@ class Engine:
         known_codes = [c for c in ent.codes if replies.row_of(fy, c) is not None or c in kb.codes]
         unknown_codes = [c for c in ent.codes if c not in known_codes]
 
+        if decline is not None and not decline.partial:
+            return make("decline", rule=decline.decline)
         if r.has("set_preference") and not known_codes:
             return make("remember")
         if years_unknown and not years_known:
             return make("not_found", problem="year", subject=str(years_unknown[0]))
+        ruled = self._rule_ask(r, make, known_codes, unknown_codes, fy, ctx)
+        if ruled is not None:
+            return ruled
         if r.has("conversion_factor") and not known_codes:
             return make("conversion_factor")
         if ent.malformed_codes and not ent.codes:
@@ -236,6 +259,37 @@ class Engine:
         if r.has("help"):
             return make("help")
         return make("decline")
+
+    def _rule_ask(self, r: Reading, make: Callable[..., Ask], known_codes: list[str], unknown_codes: list[str],
+                  fy, ctx: AskContext) -> Ask | None:
+        """A rule topic ("new or established?") or a situation that implies a modifier ("it was stopped").
+
+        The most specific pattern wins (knowledge/topics.yaml, situations.yaml); a question asking which
+        modifier favours situations by one word's worth, and on a tie a situation wins when the question
+        is about a modifier. Topics are general, so a code named by number leaves them out; a situation
+        uses the codes named, by number or by words.
+        """
+        topics = [] if known_codes else self.topic_finder.find(r.tokens)
+        found = self.situation_finder.find(r.tokens)
+        if not topics and not found:
+            return None
+        topic_score = topics[0][0] if topics else 0
+        about_modifier = bool(r.entities.modifiers) or r.has("modifier") or r.has("modifier_which")
+        for score, situation in found[:1]:
+            score += r.has("modifier_which")
+            if score < topic_score or (score == topic_score and not about_modifier):
+                break
+            codes = list(known_codes)
+            if not codes and not unknown_codes:
+                codes = [c for c in self._codes_by_words(r)[0] if replies.row_of(fy, c) is not None]
+            if situation.defer_to_code and any(_is_procedure(fy, c) for c in codes):
+                return None  # "E/M same day as 58558": the code's global period decides (visit_with_procedure)
+            return make("situation", rule=situation, codes=[c for c in codes if (c, "") in fy.rvus],
+                        unknown_codes=[c for c in codes if (c, "") not in fy.rvus] + unknown_codes,
+                        modifiers=list(r.entities.modifiers), settings=self._settings(r.entities, ctx))
+        if topics:
+            return make("topic", rule=topics[0][1])
+        return None
 
     def _code_ask(self, r: Reading, make: Callable[..., Ask], codes: list[str], settings, localities,
                   unknown_codes: list[str]) -> Ask:

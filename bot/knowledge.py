@@ -112,6 +112,10 @@ class KnowledgeBase:
     common_names: dict[str, CodeEntry] = field(default_factory=dict)
     statuses: dict[str, PaymentStatus] = field(default_factory=dict)  # RVU-file status -> words
     imported: bool = False  # True when a full CMS release from the data directory is merged in
+    # Rule topics, situations that imply a modifier, and declines (bot/answers/topics, situations, decline).
+    topics: tuple = ()
+    situations: tuple = ()
+    declines: tuple = ()
 
     @property
     def newest_year(self) -> int:
@@ -464,6 +468,19 @@ def load_knowledge(root: Path | None = None) -> KnowledgeBase:
         statuses=_load_statuses(root, problems),
     )
     _cross_check(kb, problems)
+    _load_rules(root, kb, problems)
     if problems:
         raise KnowledgeError(problems)
     return kb
+
+
+def _load_rules(root: Path, kb: KnowledgeBase, problems: Problems) -> None:
+    """topics.yaml, situations.yaml, declines.yaml: read by their answerers' modules, checked here with the rest."""
+    from bot.answers.decline import load_declines
+    from bot.answers.situations import load_situations
+    from bot.answers.topics import load_topics
+
+    known = set(kb.modifiers)
+    kb.topics = load_topics(root, problems, known)
+    kb.situations = load_situations(root, problems, known)
+    kb.declines = load_declines(root, problems)

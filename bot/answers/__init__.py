@@ -30,14 +30,16 @@ from bot.answers import (
     clarify,
     compare,
     conversion,
+    decline,
     global_meaning,
     help,
     modifiers,
     not_found,
-    out_of_scope,
     places,
     remember,
+    situations,
     together,
+    topics,
     values,
 )
 
@@ -60,7 +62,9 @@ ANSWERERS: dict[str, Answerer] = {
     "conversion_factor": conversion.answer,
     "remember": remember.answer,
     "help": help.answer,
-    "decline": out_of_scope.answer,
+    "decline": decline.answer,
+    "topic": topics.answer,
+    "situation": situations.answer,
     "clarify": clarify.answer,
     "not_found": not_found.answer,
 }

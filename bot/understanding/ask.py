@@ -12,6 +12,10 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `modifier`: what named modifiers mean, or which modifier fits a described situation.
 - `global_meaning`: what a global indicator (000, 090, MMM...) means, asked without a code.
 - `conversion_factor`, `remember` (save a locality/setting), `help`, `decline` (not CPT coding).
+- `topic`: a general rule asked without a code ("new or established?"); `rule` is the topic (knowledge/topics.yaml).
+- `situation`: a described situation that implies a modifier ("the procedure was stopped"); `rule` is the
+  situation (knowledge/situations.yaml), `codes` the codes named, `modifiers` the ones the asker proposed.
+- `decline` also carries, in `rule`, the decline from knowledge/declines.yaml that applies, if any.
 - `clarify`: several codes fit the words equally; ask back.
 - `clarify_place`: a place named lies in several Medicare localities ("Kansas City"); ask which.
 - `not_found`: `problem` names what was missing (an unknown year or code, a malformed code, ...).
@@ -25,7 +29,8 @@ from bot.records import FeeYear, Locality
 from bot.understanding.reading import Reading
 
 KINDS = ("value", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
-         "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place")
+         "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
+         "situation")
 
 
 @dataclass
@@ -50,6 +55,7 @@ class Ask:
     component: str = ""  # for `value`: the pricing row asked about ("", "26", "TC", "53")
     state_localities: list[Locality] = field(default_factory=list)  # a state named without a locality
     after: bool = False  # for `visit_with_procedure`: the visit is after the procedure, in its global
+    rule: object = None  # for `topic`, `situation`, `decline`: the YAML rule that applies (bot/answers/...)
     span: tuple[int, ...] = ()  # for `change`: (older year, newer year), or (newer,) when only one is loaded
 
     @property

@@ -1,0 +1,122 @@
+"""Word patterns for rule topics, modifier situations and declines, written in YAML and matched in linear time.
+
+A pattern is a line of YAML such as `new patient | first visit + three years | established`:
+- ` + ` separates parts that must all occur somewhere in the question, in any order;
+- ` | ` separates alternatives within a part; each alternative is a phrase whose words must follow each
+  other, after the same normalisation as everything else (spelling, equivalents, endings).
+
+Why not regular expressions: the people who add a topic edit YAML, and the same words must be read the same
+way as in intents and code synonyms. Why not fuzzy scores: a rule either applies or it does not, and the
+most specific pattern wins (the one covering the most content words), so adding a narrower rule is the way
+to override a broader one. Matching walks the question once through a phrase table (grouped by first stem),
+then checks each pattern against the phrases found: linear in the question's length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from bot.understanding.phrases import PhraseTable
+from bot.understanding.words import Token, Words
+
+V = TypeVar("V")
+PART_SEPARATOR = " + "
+ALTERNATIVE_SEPARATOR = "|"
+
+
+def pattern_problem(value: Any) -> str | None:
+    """What is wrong with a YAML pattern (None when it is usable); the loaders report it with file:line."""
+    if not isinstance(value, str) or not value.strip():
+        return "must be non-empty text like `new patient + established`"
+    for part in value.split(PART_SEPARATOR):
+        alternatives = [a.strip() for a in part.split(ALTERNATIVE_SEPARATOR)]
+        if not part.strip() or any(not a for a in alternatives):
+            return f"{value!r} has an empty part or alternative (check the ` + ` and `|` separators)"
+        if any(not any(ch.isalnum() for ch in a) for a in alternatives):
+            return f"{value!r} has a part without any letter or digit"
+    return None
+
+
+def patterns_problem(value: Any) -> str | None:
+    """A field holding a list of patterns."""
+    if not isinstance(value, list) or not value:
+        return "must be a list of word patterns (e.g. `- discontinued | stopped + procedure`)"
+    for item in value:
+        wrong = pattern_problem(item)
+        if wrong:
+            return wrong
+    return None
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    parts: tuple[tuple[int, ...], ...]  # each part: the ids of its alternative phrases
+
+
+class PatternIndex(Generic[V]):
+    """Rules (any value) with their patterns; `matches` lists the rules a question satisfies, best first."""
+
+    def __init__(self, rules: Sequence[tuple[V, Sequence[str]]], words: Words):
+        self.words = words
+        self._phrases: list[tuple[str, ...]] = []
+        self._weights: list[int] = []  # content words of each phrase: how specific it is
+        self._surface: set[str] = set()
+        phrase_ids: dict[tuple[str, ...], int] = {}
+        self._rules: list[tuple[V, list[_Pattern]]] = []
+        for value, patterns in rules:
+            compiled = []
+            for text in patterns:
+                parts = []
+                for part in text.split(PART_SEPARATOR):
+                    ids = []
+                    for alt in part.split(ALTERNATIVE_SEPARATOR):
+                        tokens = words.tokens(alt.strip(), correct=False)
+                        stems = tuple(t.stem for t in tokens)
+                        if not stems:
+                            continue
+                        self._surface.update(t.word for t in tokens)
+                        if stems not in phrase_ids:
+                            phrase_ids[stems] = len(self._phrases)
+                            self._phrases.append(stems)
+                            self._weights.append(max(1, sum(not t.stop for t in tokens)))
+                        ids.append(phrase_ids[stems])
+                    if ids:
+                        parts.append(tuple(ids))
+                if parts:
+                    compiled.append(_Pattern(tuple(parts)))
+            self._rules.append((value, compiled))
+        self._table = PhraseTable((p, i) for i, p in enumerate(self._phrases))
+
+    def vocabulary(self) -> set[str]:
+        """Every word of every pattern, for the spelling corrector."""
+        return set(self._surface)
+
+    def found(self, tokens: list[Token]) -> set[int]:
+        """The ids of the phrases that occur in the question."""
+        return {pid for _, pid in self._table.find([t.stem for t in tokens])}
+
+    def matches(self, tokens: list[Token], found: set[int] | None = None) -> list[tuple[int, V]]:
+        """(score, rule) for every rule with a satisfied pattern, highest score first, then in file order.
+
+        A pattern's score is the content words its matched phrases cover (the longest alternative of each
+        part); a rule scores its best pattern.
+        """
+        found = self.found(tokens) if found is None else found
+        out: list[tuple[int, int, V]] = []
+        for order, (value, patterns) in enumerate(self._rules):
+            best = 0
+            for pattern in patterns:
+                score = 0
+                for part in pattern.parts:
+                    hit = max((self._weights[pid] for pid in part if pid in found), default=0)
+                    if not hit:
+                        score = 0
+                        break
+                    score += hit
+                best = max(best, score)
+            if best:
+                out.append((best, order, value))
+        out.sort(key=lambda m: (-m[0], m[1]))
+        return [(score, value) for score, _, value in out]

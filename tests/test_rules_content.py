@@ -1,0 +1,216 @@
+"""Rule topics, situations that imply a modifier, and declines: what a coder reads in the first sentence.
+
+The phrasings here are our own (not the eval sets'), so they check that the YAML patterns generalise.
+Numbers are computed from the CMS files, never typed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.ask import ask
+from bot.fees import amount, money, raw_amount
+from bot.knowledge import load_knowledge
+from bot.yamlfile import KnowledgeError
+from tests.conftest import ROOT
+
+# --- topics ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "must_say"), [
+    ("pt saw our other dermatologist 2 yrs ago, does she count as new or established?", "three years"),
+    ("when is a patient considered new to the practice", "three years"),
+    ("what does the global surgical package include", "postoperative"),
+    ("where can I look up the global days for a procedure", "GLOB DAYS"),
+    ("explain the parts that make up an RVU", "practice expense"),
+    ("how is the medicare fee calculated from rvus", "conversion factor"),
+    ("what is the MDM for choosing an E/M level", "medical decision making"),
+    ("how does place of service affect facility vs non-facility payment", "practice-expense"),
+    ("how are bilateral procedures paid by medicare", "150%"),
+    ("what are the rules for team surgery and co-surgeons", "62.5%"),
+    ("how often do rvus get updated", "final rule"),
+    ("what is G2211 and when can I bill it", "longitudinal"),
+    ("what does the NCCI modifier indicator mean", "no modifier"),
+    ("what is an MUE", "units"),
+])
+def test_a_general_question_gets_its_topic_first(engine, question, must_say):
+    answer = ask(engine, question)
+    assert answer.status == "answered" and answer.intent == "topic", answer.text
+    assert must_say.lower() in answer.headline.lower(), answer.headline
+    assert answer.codes == [] or answer.intent == "topic"
+
+
+def test_conversion_factor_change_is_computed_with_its_sign(engine, kb):
+    new, old = (kb.years[y].release.conversion_factor for y in sorted(kb.years, reverse=True)[:2])
+    answer = ask(engine, "by what percent did the conversion factor go up this year")
+    assert answer.intent == "topic"
+    assert f"{(new - old) / old:+.1%}" in answer.headline and f"${new:.4f}" in answer.headline
+    assert "conversion factor" in answer.source
+
+
+def test_payment_formula_example_equals_the_fee_schedule(engine, kb, cms_rvus):
+    year = max(kb.years)
+    row = next(r for r in cms_rvus[year].rows if r.code == "99213" and not r.modifier)
+    expected = money(amount(row, kb.years[year].release, "office"))
+    answer = ask(engine, "how does medicare figure the payment for a code")
+    assert expected in answer.headline and f"CY{year}" in answer.headline, answer.headline
+    assert f"${kb.years[year].release.conversion_factor:.4f}" in answer.source
+
+
+def test_a_question_about_one_code_is_not_a_topic(engine):
+    answer = ask(engine, "what's the wrvu for an established patient level 4 office visit")
+    assert answer.intent != "topic" and answer.codes[:1] == ["99214"]
+    card = ask(engine, "global period for 58558")
+    assert card.intent == "global" and card.codes == ["58558"]
+
+
+# --- situations --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("question", "modifier"), [
+    ("doc had to abort the hysteroscopy halfway because of bleeding risk, what mod", "53"),
+    ("pt could not tolerate the endometrial biopsy so it was stopped", "53"),
+    ("surgeon took her back to the OR on day 3 for a hematoma, which modifier", "78"),
+    ("planned second stage procedure inside the global, what modifier goes on it", "58"),
+    ("visit for an unrelated problem during the global period of her hysterectomy, modifier?", "24"),
+    ("the same doctor repeated the xray later that day, modifier", "76"),
+    ("E/M where the decision for surgery was made the day before", "57"),
+    ("video telehealth visit, what modifier do I append", "95"),
+    ("lesion removed from a separate site on the same day, which modifier", "XS"),
+    ("procedure done on both sides, what modifier", "50"),
+    ("radiologist does the interpretation only, modifier?", "26"),
+])
+def test_a_described_situation_gets_its_modifier_first(engine, question, modifier):
+    answer = ask(engine, question)
+    assert answer.status == "answered" and answer.modifiers[:1] == [modifier], answer.text
+    assert answer.headline.startswith(f"Use {modifier}") or f"use {modifier}" in answer.headline.lower()
+
+
+def test_a_wrong_guess_is_corrected_kindly(engine):
+    answer = ask(engine, "patient couldn't tolerate the colposcopy and we stopped, 52?")
+    assert answer.modifiers[0] == "53"
+    assert answer.headline.startswith("Not 52. Use 53")
+
+
+def test_a_right_guess_is_confirmed(engine):
+    answer = ask(engine, "we stopped the LEEP because the patient could not tolerate it, that's 53 right?")
+    assert answer.headline.startswith("Yes: use 53")
+
+
+def test_the_named_code_indicator_answers_the_situation(engine, kb):
+    fy = kb.years[max(kb.years)]
+    rvu = fy.rvus[("58558", "")]
+    answer = ask(engine, "can co-surgeons bill 58558?")
+    assert answer.modifiers[0] == "62" and answer.codes == ["58558"]
+    assert f"indicator {rvu.co_surgeon}" in answer.headline.lower()
+    assert money(raw_amount(rvu, fy.release, "office") * 0.625) in answer.headline
+    bilateral = ask(engine, "bilateral 57461 with modifier, how is it paid")
+    assert f"bilateral indicator {fy.rvus[('57461', '')].bilateral}" in bilateral.headline.lower()
+
+
+def test_same_day_visit_with_a_named_procedure_keeps_the_code_answer(engine):
+    answer = ask(engine, "office visit same day as 57520")
+    assert answer.intent == "visit_with_procedure" and answer.modifiers[0] == "57"
+
+
+# --- declines ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", [
+    "my husband got a bill for 99214 and we think it's wrong",
+    "I'm a patient, what will I owe for a colonoscopy",
+    "does Aetna cover 58558 for fibroids",
+    "do I need a prior auth from UHC for an MRI",
+    "does traditional medicare require preauthorization for a hysterectomy",
+    "should I use N87.1 or N87.9",
+    "795.03 vs 622.11 which one",
+    "which MAC processes claims for a practice in Ohio",
+])
+def test_out_of_scope_questions_are_declined_without_a_card(engine, question):
+    answer = ask(engine, question)
+    assert answer.status == "out_of_scope" and answer.codes == [] and not answer.sections, answer.text
+    assert len(answer.headline) < 450
+
+
+def test_a_mixed_cpt_and_icd_question_answers_the_cpt_part(engine):
+    answer = ask(engine, "what CPT and ICD-10 codes do I use for a LEEP")
+    assert answer.status == "answered" and answer.codes[:1] == ["57461"]
+    assert any("ICD-10-CM" in n for n in answer.notes)
+
+
+def test_a_coder_asking_whether_they_can_bill_is_not_a_patient(engine):
+    answer = ask(engine, "can I bill 99213 with a LEEP on the same day")
+    assert answer.status == "answered" and "57461" in answer.codes
+
+
+# --- validation --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", dest)
+    return dest
+
+
+def problems_of(kb_dir: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_dir)
+    return [str(p) for p in err.value.problems]
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if needle in line)
+
+
+def test_topic_without_an_answer_is_reported_with_file_line_entry_field(kb_copy):
+    path = kb_copy / "topics.yaml"
+    path.write_text(path.read_text() + "\n  - id: broken_topic\n    title: Broken\n    when: [\"broken words\"]\n")
+    line = line_of(path, "id: broken_topic")
+    assert f"knowledge/topics.yaml:{line}: broken_topic: answer: missing" in problems_of(kb_copy)
+
+
+def test_situation_with_an_undefined_modifier_and_an_empty_pattern_part(kb_copy):
+    path = kb_copy / "situations.yaml"
+    path.write_text(path.read_text() + "\n  - id: broken_situation\n    when: [\"stopped + \"]\n"
+                    "    modifiers: [\"Q9\"]\n    answer: Use Q9.\n")
+    problems = problems_of(kb_copy)
+    when = line_of(path, "when: [\"stopped + \"]")
+    assert any(p.startswith(f"knowledge/situations.yaml:{when}: broken_situation: when:") and "empty part" in p
+               for p in problems), problems
+
+
+def test_situation_modifier_must_be_defined(kb_copy):
+    path = kb_copy / "situations.yaml"
+    path.write_text(path.read_text() + "\n  - id: unknown_mod\n    when: [\"frobnicated\"]\n"
+                    "    modifiers: [\"Q9\"]\n    answer: Use Q9.\n")
+    line = line_of(path, "modifiers: [\"Q9\"]")
+    assert (f"knowledge/situations.yaml:{line}: unknown_mod: modifiers: modifier Q9 is not defined in "
+            "modifiers.yaml") in problems_of(kb_copy)
+
+
+def test_decline_with_unknown_shape_and_duplicate_id(kb_copy):
+    path = kb_copy / "declines.yaml"
+    path.write_text(path.read_text() + "\n  - id: patient_bill\n    when: [\"my bill\"]\n    answer: No.\n"
+                    "  - id: odd_shape\n    when: [\"odd\"]\n    shapes: [snomed]\n    answer: No.\n")
+    problems = problems_of(kb_copy)
+    assert any("declines.yaml" in p and ": patient_bill: id: already used" in p for p in problems), problems
+    assert any(": odd_shape: shapes: must be a list of code shapes" in p for p in problems), problems
+
+
+def test_topic_with_unknown_hook(kb_copy):
+    path = kb_copy / "topics.yaml"
+    text = path.read_text().replace("hook: cf_change", "hook: cf_chnage")
+    path.write_text(text)
+    line = line_of(path, "hook: cf_chnage")
+    assert any(p.startswith(f"knowledge/topics.yaml:{line}: cf_change: hook: unknown hook 'cf_chnage'")
+               for p in problems_of(kb_copy))
+
+
+def test_bad_yaml_syntax_in_topics_is_one_clear_line(kb_copy):
+    (kb_copy / "topics.yaml").write_text("topics:\n  - id: x\n    when: [unclosed\n")
+    problems = problems_of(kb_copy)
+    assert any(p.startswith("knowledge/topics.yaml:") and "not valid YAML" in p for p in problems), problems
