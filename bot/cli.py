@@ -147,22 +147,27 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
     """Import CMS fee schedule files (the RVU zip, its CSVs, the ZIP5 file) into the data directory.
 
     Give the RVU zip as downloaded from CMS (RVU26C.zip) or the files in it (PPRRVU*.csv, GPCI*.csv,
-    *LOCCO*.csv), and CMS's ZIP code file (ZIP5_*.txt) for answers by ZIP code. The year and release are
+    *LOCCO*.csv), and CMS's ZIP code file (ZIP5_*.txt) for answers by ZIP code. Facility files are taken
+    too: OPPS Addenda A and B, ASC Addenda AA and BB, anesthesia base units (xlsx or text) and conversion
+    factors (ANES*.csv), HCPCS Level II long descriptions (xlsx or CMS's fixed-width text). The year and release are
     read from the files. Releases already imported stay (the newest of a year answers); importing a release
     again replaces it. Everything is checked before anything is written: a bad file ends with
     `error: file:line: column: what is wrong` and the previous data is unchanged.
     The data directory is --data-dir, else $CPTBOT_DATA_DIR, else $XDG_DATA_HOME/cptbot.
     """
     from bot.cms import CmsFileError
-    from bot.store import StoreError, import_paths
+    from bot.facility.cli import import_facility, prepare_facility
+    from bot.store import StoreError, default_data_dir, import_paths
 
     data_dir = Path(args.data_dir) if args.data_dir else None
     try:
-        report = import_paths(args.paths, data_dir)
+        facility = prepare_facility(args.paths)  # facility files are parsed and checked before anything is written
+        report = import_paths(facility.rest, data_dir) if facility.rest else None
+        lines = import_facility(facility, data_dir or default_data_dir())
     except (CmsFileError, StoreError) as exc:
         print(f"error: {exc}; nothing was imported, the previous data is unchanged.", file=sys.stderr)
         return 1
-    print("\n".join(report.lines()))
+    print("\n".join((report.lines() if report else []) + lines))
     return 0
 
 
@@ -175,7 +180,9 @@ def cmd_kb_status(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print("\n".join(report.lines()))
+    from bot.facility.cli import status_lines
+
+    print("\n".join(report.lines() + status_lines(report.data_dir)))
     return 0
 
 
