@@ -24,6 +24,9 @@ from bot.answers.decline import DeclineFinder, DeclineMatch
 from bot.answers.situations import SituationFinder
 from bot.answers.topics import TopicFinder
 from bot.catalog import compiled, files_fingerprint, kb_fingerprint, merge_store, name_index
+from bot.facility.db import FacilityData
+from bot.facility.db import load as load_facility_data
+from bot.facility.service import Facility
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
 from bot.understanding.ask import Ask
@@ -64,7 +67,8 @@ class AskContext:
 @dataclass
 
 class Engine:
-    def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None):
+    def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None,
+                 facility_data: FacilityData | None = None, knowledge_dir: Path | None = None):
         self.kb = kb
         self.words = Words(kb.lexicon)
         self.intents = load_intents(intents_dir or shipped_dir("intents"))
@@ -89,6 +93,9 @@ class Engine:
                          | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
                          | set(kb.lexicon.equivalents.values())
                          | (self.outside_index.vocabulary() if self.outside_index else set()))
+        # The hospital, ASC and anesthesia side (bot/facility): the imported facility files, our words for them.
+        self.facility = Facility(kb, self.words, facility_data, knowledge_dir or shipped_dir("knowledge"), cache_dir)
+        self.words.learn(self.facility.vocabulary())
 
     @classmethod
     def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None,
@@ -110,7 +117,8 @@ class Engine:
         except Exception as exc:  # a damaged store must not stop the bot; the shipped data still answers
             log.warning("imported fee schedule in %s not loaded: %s", data_dir, exc)
             store = None
-        return cls(merge_store(kb, store), intents_dir, cache_dir=cache_dir)
+        return cls(merge_store(kb, store), intents_dir, cache_dir=cache_dir, facility_data=load_facility_data(data_dir),
+                   knowledge_dir=knowledge_dir)
 
     def releases(self) -> list[str]:
         """One line per loaded fee schedule year, newest first (for help and the Slack Home tab)."""
@@ -162,6 +170,7 @@ class Engine:
         ans = ANSWERERS[ask.kind](ask, self)
         if decline is not None and decline.partial:
             ans.notes.append(decline.decline.note)
+        ans = self.facility.finish(ans, ask, self)
         if reading.truncated:
             ans.notes.append(f"Your message was long: I read only its first {2000:,} characters.")
         return ans
@@ -196,6 +205,9 @@ class Engine:
             return make("remember")
         if years_unknown and not years_known:
             return make("not_found", problem="year", subject=str(years_unknown[0]))
+        facility_ask = self.facility.ask(self, r, make)  # hospital, ASC, the places side by side, anesthesia
+        if facility_ask is not None:
+            return facility_ask
         ruled = self._rule_ask(r, make, known_codes, unknown_codes, fy, ctx)
         if ruled is not None:
             return ruled

@@ -26,6 +26,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.answers import (
+    anesthesia,
+    asc,
     change,
     clarify,
     compare,
@@ -33,11 +35,13 @@ from bot.answers import (
     decline,
     global_meaning,
     help,
+    hospital,
     modifiers,
     not_found,
     places,
     remember,
     situations,
+    site_of_service,
     together,
     topics,
     values,
@@ -67,4 +71,8 @@ ANSWERERS: dict[str, Answerer] = {
     "situation": situations.answer,
     "clarify": clarify.answer,
     "not_found": not_found.answer,
+    "hospital": hospital.answer,
+    "asc": asc.answer,
+    "site_of_service": site_of_service.answer,
+    "anesthesia": anesthesia.answer,
 }

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 # What a choice asks when pressed, by the intent of the question ("wRVU for 57460").
 ASK_PREFIX = {"rvu": "wRVU for", "payment": "Medicare payment for", "global": "global period for",
-              "describe": "", "visit_with_procedure": "E/M same day as"}
+              "describe": "", "visit_with_procedure": "E/M same day as", "anesthesia": "base units for",
+              "site_of_service": "office vs asc vs hospital for", "asc": "asc rate for", "hospital": "opps rate for"}
 
 
 def answer(ask: Ask, engine: Engine) -> Answer:

@@ -23,7 +23,7 @@ import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from bot.cms import CmsFileError, decode
+from bot.cms import CmsFileError
 
 CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
 MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")

@@ -19,6 +19,9 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `clarify`: several codes fit the words equally; ask back.
 - `clarify_place`: a place named lies in several Medicare localities ("Kansas City"); ask which.
 - `not_found`: `problem` names what was missing (an unknown year or code, a malformed code, ...).
+- `hospital`, `asc`: the hospital outpatient (OPPS) or ASC payment of a code (bot/facility files imported).
+- `site_of_service`: office, ASC and hospital outpatient side by side, physician and facility parts.
+- `anesthesia`: an anesthesia code's base units and, with a time (`minutes`), its payment.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from bot.understanding.reading import Reading
 
 KINDS = ("value", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
-         "situation")
+         "situation", "hospital", "asc", "site_of_service", "anesthesia")
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Ask:
     state_localities: list[Locality] = field(default_factory=list)  # a state named without a locality
     after: bool = False  # for `visit_with_procedure`: the visit is after the procedure, in its global
     rule: object = None  # for `topic`, `situation`, `decline`: the YAML rule that applies (bot/answers/...)
+    minutes: float | None = None  # for `anesthesia`: the anesthesia time the question states
     span: tuple[int, ...] = ()  # for `change`: (older year, newer year), or (newer,) when only one is loaded
 
     @property
