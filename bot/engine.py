@@ -281,7 +281,9 @@ class Engine:
         is about a modifier. Topics are general, so a code named by number leaves them out; a situation
         uses the codes named, by number or by words.
         """
-        topics = [] if known_codes else self.topic_finder.find(r.tokens)
+        # a named global indicator ("what does XXX mean") is answered by global_meaning, not a topic
+        general = not known_codes and not (r.entities.global_periods and r.has("global"))
+        topics = self.topic_finder.find(r.tokens) if general else []
         found = self.situation_finder.find(r.tokens)
         if not topics and not found:
             return None

@@ -28,7 +28,7 @@ from tests.conftest import ROOT
     ("explain the parts that make up an RVU", "practice expense"),
     ("how is the medicare fee calculated from rvus", "conversion factor"),
     ("what is the MDM for choosing an E/M level", "medical decision making"),
-    ("how does place of service affect facility vs non-facility payment", "practice-expense"),
+    ("how does place of service affect facility vs non-facility payment", "practice expense"),
     ("how are bilateral procedures paid by medicare", "150%"),
     ("what are the rules for team surgery and co-surgeons", "62.5%"),
     ("how often do rvus get updated", "final rule"),
@@ -214,3 +214,15 @@ def test_bad_yaml_syntax_in_topics_is_one_clear_line(kb_copy):
     (kb_copy / "topics.yaml").write_text("topics:\n  - id: x\n    when: [unclosed\n")
     problems = problems_of(kb_copy)
     assert any(p.startswith("knowledge/topics.yaml:") and "not valid YAML" in p for p in problems), problems
+
+
+def test_a_cancelled_surgery_question_about_the_visit_is_not_a_modifier_answer(engine):
+    answer = ask(engine, "surgery got canceled after induction; can the surgeon still bill an E/M for the workup?")
+    assert answer.intent == "topic" and answer.headline.startswith("Yes")
+    stopped = ask(engine, "the case was stopped after anesthesia induction in the ASC, what modifier for the facility")
+    assert stopped.modifiers[0] == "74"
+
+
+def test_waiting_out_a_biopsy_global_before_the_definitive_surgery(engine):
+    answer = ask(engine, "do we have to wait until the biopsy's global ends before the definitive excision?")
+    assert answer.modifiers[0] == "58"

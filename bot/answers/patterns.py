@@ -58,14 +58,18 @@ class _Pattern:
 class PatternIndex(Generic[V]):
     """Rules (any value) with their patterns; `matches` lists the rules a question satisfies, best first."""
 
-    def __init__(self, rules: Sequence[tuple[V, Sequence[str]]], words: Words):
+    def __init__(self, rules: Sequence[tuple[V, Sequence[str]]], words: Words,
+                 unless: Sequence[Sequence[str]] | None = None):
+        """`unless[i]`, when given, are patterns that rule i out ("cancelled" is not a discontinued procedure
+        when the question asks about billing the visit)."""
         self.words = words
         self._phrases: list[tuple[str, ...]] = []
         self._weights: list[int] = []  # content words of each phrase: how specific it is
         self._surface: set[str] = set()
         phrase_ids: dict[tuple[str, ...], int] = {}
-        self._rules: list[tuple[V, list[_Pattern]]] = []
-        for value, patterns in rules:
+        self._rules: list[tuple[V, list[_Pattern], list[_Pattern]]] = []
+
+        def compile_all(patterns: Sequence[str]) -> list[_Pattern]:
             compiled = []
             for text in patterns:
                 parts = []
@@ -86,7 +90,10 @@ class PatternIndex(Generic[V]):
                         parts.append(tuple(ids))
                 if parts:
                     compiled.append(_Pattern(tuple(parts)))
-            self._rules.append((value, compiled))
+            return compiled
+
+        for i, (value, patterns) in enumerate(rules):
+            self._rules.append((value, compile_all(patterns), compile_all(unless[i] if unless else ())))
         self._table = PhraseTable((p, i) for i, p in enumerate(self._phrases))
 
     def vocabulary(self) -> set[str]:
@@ -105,18 +112,18 @@ class PatternIndex(Generic[V]):
         """
         found = self.found(tokens) if found is None else found
         out: list[tuple[int, int, V]] = []
-        for order, (value, patterns) in enumerate(self._rules):
-            best = 0
-            for pattern in patterns:
-                score = 0
-                for part in pattern.parts:
-                    hit = max((self._weights[pid] for pid in part if pid in found), default=0)
-                    if not hit:
-                        score = 0
-                        break
-                    score += hit
-                best = max(best, score)
-            if best:
+        for order, (value, patterns, unless) in enumerate(self._rules):
+            best = max((self._score(p, found) for p in patterns), default=0)
+            if best and not any(self._score(p, found) for p in unless):
                 out.append((best, order, value))
         out.sort(key=lambda m: (-m[0], m[1]))
         return [(score, value) for score, _, value in out]
+
+    def _score(self, pattern: _Pattern, found: set[int]) -> int:
+        score = 0
+        for part in pattern.parts:
+            hit = max((self._weights[pid] for pid in part if pid in found), default=0)
+            if not hit:
+                return 0
+            score += hit
+        return score

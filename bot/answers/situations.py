@@ -51,6 +51,7 @@ class Situation:
     pricing: tuple[str, ...] = ()  # modifiers whose amount for a named code is shown
     # With a procedure code named, that code's own answer (its global period decides 25 or 57) is better.
     defer_to_code: bool = False
+    unless: tuple[str, ...] = ()  # patterns that rule the situation out
 
 
 def _is_indicator_list(value: Any) -> str | None:
@@ -63,7 +64,7 @@ SITUATION_SPEC = {
     "id": (is_text, True), "when": (patterns_problem, True), "modifiers": (is_modifier_list, True),
     "answer": (is_text, True), "why": (is_text, False), "instead_of": (is_modifier_map, False),
     "indicators": (_is_indicator_list, False), "pricing": (is_modifier_list, False),
-    "defer_to_code": (is_flag, False),
+    "defer_to_code": (is_flag, False), "unless": (patterns_problem, False),
 }
 
 
@@ -81,7 +82,8 @@ def load_situations(root: Path, problems: Problems, modifiers: set[str]) -> tupl
                              answer=text(e, "answer"), why=text(e, "why"),
                              instead_of={k: " ".join(v.split()) for k, v in (e.get("instead_of") or {}).items()},
                              indicators=tuple(e.get("indicators") or ()), pricing=tuple(e.get("pricing") or ()),
-                             defer_to_code=bool(e.get("defer_to_code", False))))
+                             defer_to_code=bool(e.get("defer_to_code", False)),
+                             unless=texts(e, "unless")))
     return tuple(out)
 
 
@@ -89,7 +91,8 @@ class SituationFinder:
     """Which situation a question describes (the most specific pattern wins)."""
 
     def __init__(self, situations: tuple[Situation, ...], words: Words):
-        self.index: PatternIndex[Situation] = PatternIndex([(s, s.when) for s in situations], words)
+        self.index: PatternIndex[Situation] = PatternIndex([(s, s.when) for s in situations], words,
+                                                            [s.unless for s in situations])
 
     def vocabulary(self) -> set[str]:
         return self.index.vocabulary()

@@ -52,6 +52,7 @@ class Topic:
     hook: str = ""
     example: str = ""  # the code a hook's worked example uses
     locality: str = ""  # a locality name for the payment example (e.g. "MANHATTAN")
+    unless: tuple[str, ...] = ()  # patterns that rule the topic out
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ TOPIC_SPEC = {
     "id": (is_text, True), "title": (is_text, True), "when": (patterns_problem, True), "answer": (is_text, True),
     "facts": (is_text_list, False), "modifiers": (is_modifier_list, False), "codes": (is_code_list, False),
     "hook": (_is_hook, False), "example": (is_code_text, False), "locality": (is_text, False),
+    "unless": (patterns_problem, False),
 }
 
 
@@ -194,7 +196,8 @@ def load_topics(root: Path, problems: Problems, modifiers: set[str]) -> tuple[To
         out.append(Topic(id=e["id"], title=text(e, "title"), when=texts(e, "when"), answer=text(e, "answer"),
                          facts=texts(e, "facts"), modifiers=tuple(e.get("modifiers") or ()),
                          codes=tuple(e.get("codes") or ()), hook=str(e.get("hook") or ""),
-                         example=str(e.get("example") or ""), locality=text(e, "locality")))
+                         example=str(e.get("example") or ""), locality=text(e, "locality"),
+                         unless=texts(e, "unless")))
     return tuple(out)
 
 
@@ -202,7 +205,8 @@ class TopicFinder:
     """Which topic, if any, a question asks about (the most specific pattern wins)."""
 
     def __init__(self, topics: tuple[Topic, ...], words: Words):
-        self.index: PatternIndex[Topic] = PatternIndex([(t, t.when) for t in topics], words)
+        self.index: PatternIndex[Topic] = PatternIndex([(t, t.when) for t in topics], words,
+                                                        [t.unless for t in topics])
 
     def vocabulary(self) -> set[str]:
         return self.index.vocabulary()
