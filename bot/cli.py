@@ -182,7 +182,10 @@ def cmd_kb_status(args: argparse.Namespace) -> int:
         return 1
     from bot.facility.cli import status_lines
 
-    print("\n".join(report.lines() + status_lines(report.data_dir)))
+    facility = status_lines(report.data_dir)
+    fees = report.lines() if report.releases or report.zip or report.county_files or not facility else [
+        f"Data directory: {report.data_dir} (no fee schedule release imported)"]
+    print("\n".join(fees + facility))
     return 0
 
 

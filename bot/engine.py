@@ -87,15 +87,16 @@ class Engine:
         self.topic_finder = TopicFinder(kb.topics, self.words)
         self.situation_finder = SituationFinder(kb.situations, self.words)
         self.decline_finder = DeclineFinder(kb.declines, self.words)
+        # The hospital, ASC and anesthesia side (bot/facility): the imported facility files, our words for them.
+        self.facility = Facility(kb, self.words, facility_data, knowledge_dir or shipped_dir("knowledge"), cache_dir,
+                                 key)
         self.words.learn(self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
                          | self.topic_finder.vocabulary() | self.situation_finder.vocabulary()
                          | self.decline_finder.vocabulary()
                          | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
                          | set(kb.lexicon.equivalents.values())
-                         | (self.outside_index.vocabulary() if self.outside_index else set()))
-        # The hospital, ASC and anesthesia side (bot/facility): the imported facility files, our words for them.
-        self.facility = Facility(kb, self.words, facility_data, knowledge_dir or shipped_dir("knowledge"), cache_dir)
-        self.words.learn(self.facility.vocabulary())
+                         | (self.outside_index.vocabulary() if self.outside_index else set())
+                         | self.facility.vocabulary())
 
     @classmethod
     def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None,

@@ -147,11 +147,11 @@ def prepare(paths: list[str]) -> Prepared:
         display = path.name or str(path)
         if path.is_dir():
             files = sorted(f for f in path.iterdir() if f.is_file())
-            for f in files:
-                if name_kind(f.name):
-                    prepared.datasets.append(parse(f"{display}/{f.name}", _read(f, f"{display}/{f.name}")))
-            if any(kind_by_name(f.name) in IMPORTED_KINDS for f in files) or not files:
-                prepared.rest.append(raw)
+            taken = [f for f in files if name_kind(f.name)]
+            for f in taken:
+                prepared.datasets.append(parse(f"{display}/{f.name}", _read(f, f"{display}/{f.name}")))
+            if any(kind_by_name(f.name) in IMPORTED_KINDS for f in files) or not taken:
+                prepared.rest.append(raw)  # the fee schedule import takes its files, or says what is missing
             continue
         if not path.is_file():
             prepared.rest.append(raw)  # the fee schedule import names the missing file

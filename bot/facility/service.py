@@ -8,12 +8,14 @@ are not imported, so the physician fee schedule answers as before). The answerer
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.catalog import compiled, expand_descriptor
 from bot.facility.db import FacilityData
 from bot.facility.knowledge import FacilityKnowledge, load_facility_knowledge
 from bot.records import CodeEntry
@@ -69,26 +71,16 @@ class Facility:
     """Lookups over the imported facility files (None when not imported) and `knowledge/facility.yaml`."""
 
     def __init__(self, kb: KnowledgeBase, words: Words, data: FacilityData | None, knowledge_dir: Path,
-                 cache_dir: Path | None = None):
+                 cache_dir: Path | None = None, kb_key: str = ""):
         self.data = data
         self.cache_dir = cache_dir
-        self._level_ii: ProcedureIndex | None = None
-        self.knowledge: FacilityKnowledge = load_facility_knowledge(knowledge_dir)
         self.words = words
-        self._place_stems = {place: [words.stems(w) for w in ws] for place, ws in self.knowledge.places.items()}
-        entries = []
-        newest = kb.years[kb.newest_year]
-        named = set()
-        for (code, mod), row in newest.rvus.items():
-            if not mod and is_anesthesia_code(code):
-                from bot.catalog import expand_descriptor
-
-                entries.append(CodeEntry(code=code, name=expand_descriptor(row.description, kb.abbreviations, words),
-                                         synonyms=self.knowledge.anesthesia_names.get(code, ()), curated=False))
-                named.add(code)
-        entries += [CodeEntry(code=c, name=names[0], synonyms=names[1:], curated=False)
-                    for c, names in self.knowledge.anesthesia_names.items() if c not in named]
-        self.anesthesia_index = ProcedureIndex(entries, words)
+        self._level_ii: ProcedureIndex | None = None
+        # Our words (facility.yaml) and the anesthesia index cost ~100 ms to build: cached like the name index.
+        source = (knowledge_dir / "facility.yaml").read_bytes() if (knowledge_dir / "facility.yaml").is_file() else b""
+        key = hashlib.sha256(kb_key.encode() + source).hexdigest()[:24] if kb_key else ""
+        self.knowledge, self.anesthesia_index, self._place_stems = compiled(
+            cache_dir if kb_key else None, "facility-words", key, lambda: _build_words(kb, words, knowledge_dir))
 
     def vocabulary(self) -> set[str]:
         return self.anesthesia_index.vocabulary() | {w for ws in self.knowledge.places.values() for x in ws
@@ -255,8 +247,6 @@ class Facility:
     def level_ii_index(self) -> ProcedureIndex | None:
         """The word index over Level II long descriptions, built once (and cached beside the data)."""
         if self._level_ii is None and self.data is not None and self.data.has("hcpcs"):
-            from bot.catalog import compiled
-
             info = self.data.newest("hcpcs")
             names = self.hcpcs_names_of(self.data)
             self._level_ii = compiled(self.cache_dir, "level-ii-index", f"{info.sha256[:24]}-{len(names)}",
@@ -277,6 +267,24 @@ class Facility:
         if code.startswith("J"):
             ans.notes.append(f"{code} is a drug code: Medicare pays drugs from CMS's quarterly ASP (average sales "
                              "price) pricing file, which cptbot does not load; amounts here are not the drug's price.")
+
+
+def _build_words(kb: KnowledgeBase, words: Words, knowledge_dir: Path
+                 ) -> tuple[FacilityKnowledge, ProcedureIndex, dict[str, list[tuple[str, ...]]]]:
+    """facility.yaml checked, the anesthesia codes' index (CMS descriptors + our names), place phrases as stems."""
+    knowledge = load_facility_knowledge(knowledge_dir)
+    place_stems = {place: [words.stems(w) for w in ws] for place, ws in knowledge.places.items()}
+    entries = []
+    newest = kb.years[kb.newest_year]
+    named = set()
+    for (code, mod), row in newest.rvus.items():
+        if not mod and is_anesthesia_code(code):
+            entries.append(CodeEntry(code=code, name=expand_descriptor(row.description, kb.abbreviations, words),
+                                     synonyms=knowledge.anesthesia_names.get(code, ()), curated=False))
+            named.add(code)
+    entries += [CodeEntry(code=c, name=names[0], synonyms=names[1:], curated=False)
+                for c, names in knowledge.anesthesia_names.items() if c not in named]
+    return knowledge, ProcedureIndex(entries, words), place_stems
 
 
 def minutes_in(text: str) -> float | None:
