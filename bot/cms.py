@@ -629,11 +629,14 @@ def gather_inputs(paths: Iterable[str | Path]) -> tuple[list[CmsInput], list[str
         if not path.exists():
             raise CmsFileError(str(raw), "no such file")
         if path.is_dir():
-            files = sorted(f.name for f in path.iterdir() if f.is_file())
+            # A folder of release folders (rvu26c/, rvu25d/, zip/) is read as one import, one level down.
+            files = sorted(f.relative_to(path).as_posix() for f in (*path.iterdir(), *(
+                g for d in path.iterdir() if d.is_dir() for g in d.iterdir())) if f.is_file())
             if not files:
                 raise CmsFileError(display + "/", "the folder is empty")
             for member, qp_only in _pick(display + "/", files, notes):
-                inputs.append(CmsInput(name=member, display=f"{display}/{member}", picked=True, qp_only=qp_only,
+                base = member.rsplit("/", 1)[-1]
+                inputs.append(CmsInput(name=base, display=f"{display}/{member}", picked=True, qp_only=qp_only,
                                        data=_read(path / member, f"{display}/{member}"), archive=display + "/"))
             continue
         if path.suffix.lower() in (".xlsx", ".xls"):
