@@ -9,6 +9,7 @@ indicator, its global period) and, for pricing modifiers, the amount with the mo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from bot.understanding.ask import Ask
 
 FILE = "situations.yaml"
+AMOUNT_WORDS = re.compile(r"\b(how much|paid|pays?|payment|amount|reimburse\w*)\b", re.I)
 INDICATORS = ("global", "bilateral", "assistant", "co_surgeon", "team", "mult_proc", "pctc", "discontinued")
 
 
@@ -129,7 +131,7 @@ def _indicator_sentence(kb: KnowledgeBase, fy: FeeYear, rvu: Rvu, which: str) ->
 
 
 def compose(kb: KnowledgeBase, situation: Situation, fy: FeeYear, codes: list[str], named_modifiers: list[str],
-            settings: tuple[Setting, ...] = SETTINGS) -> Answer:
+            settings: tuple[Setting, ...] = SETTINGS, amount_first: bool = False) -> Answer:
     """The Answer: "Use 53 ..." first (kindly correcting a wrong guess), why, then the named code's indicators."""
     from bot import replies
 
@@ -152,7 +154,11 @@ def compose(kb: KnowledgeBase, situation: Situation, fy: FeeYear, codes: list[st
         said = [_indicator_sentence(kb, fy, rvu, which) for which in situation.indicators]
         priced = [p for p in (replies.modifier_priced(kb, rvu, fy, mod, settings, None) for mod in situation.pricing)
                   if p is not None]
-        if priced:  # the amount with the modifier, which names the code's indicator too
+        if priced and amount_first:  # "how much does the assistant get": the amount is the answer
+            headline = priced[0][0] + " " + headline
+            sections.extend(section for _, section in priced)
+            said = said[1:]
+        elif priced:  # the amount with the modifier, which names the code's indicator too
             headline += " " + priced[0][0]
             sections.extend(section for _, section in priced)
             said = said[1:]
@@ -175,4 +181,5 @@ def compose(kb: KnowledgeBase, situation: Situation, fy: FeeYear, codes: list[st
 def answer(ask: Ask, engine: Engine) -> Answer:
     """The `situation` answerer (the table row in bot.answers)."""
     return compose(engine.kb, ask.rule, ask.fy, ask.codes + ask.unknown_codes, ask.modifiers,
-                   tuple(ask.settings) or SETTINGS)  # type: ignore[arg-type]
+                   tuple(ask.settings) or SETTINGS,  # type: ignore[arg-type]
+                   amount_first=ask.reading.has("payment") or bool(AMOUNT_WORDS.search(ask.reading.text)))

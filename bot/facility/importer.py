@@ -146,10 +146,13 @@ def prepare(paths: list[str]) -> Prepared:
         path = Path(raw)
         display = path.name or str(path)
         if path.is_dir():
-            files = sorted(f for f in path.iterdir() if f.is_file())
+            # A folder of release folders (cms/rvu26c, cms/zip) is read one level down, as the fee schedule is.
+            files = sorted(f for f in (*path.iterdir(), *(g for d in path.iterdir() if d.is_dir()
+                                                           for g in d.iterdir())) if f.is_file())
             taken = [f for f in files if name_kind(f.name)]
             for f in taken:
-                prepared.datasets.append(parse(f"{display}/{f.name}", _read(f, f"{display}/{f.name}")))
+                shown = f"{display}/{f.relative_to(path).as_posix()}"
+                prepared.datasets.append(parse(shown, _read(f, shown)))
             if any(kind_by_name(f.name) in IMPORTED_KINDS for f in files) or not taken:
                 prepared.rest.append(raw)  # the fee schedule import takes its files, or says what is missing
             continue
