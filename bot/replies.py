@@ -165,10 +165,10 @@ def payment_headline(kb: KnowledgeBase, rvu: Rvu, label: str, fy: FeeYear, setti
     parts = [f"{money(amount(rvu, fy.release, s, locality))} {PLACES[s]}" for s in priced]
     unpriced = [na_words(s) for s in settings if s not in priced]
     if parts:
-        headline = f"Medicare pays {' and '.join(parts)} for {label} {where} in CY{fy.year}"
+        headline = f"Medicare pays the physician {' and '.join(parts)} for {label} {where} in CY{fy.year}"
         headline += f"; {' and '.join(unpriced)}." if unpriced else "."
         if "facility" in priced:
-            headline += " The facility amount is the physician's fee; the hospital or ASC is paid separately."
+            headline += " In a facility that is the physician's fee only: the hospital or ASC is paid separately."
     else:
         headline = f"{label} is {' and '.join(unpriced)} in CY{fy.year}, so there is no amount."
     return headline + condition_sentence(kb, rvu)
@@ -356,8 +356,8 @@ def several_procedures(kb: KnowledgeBase, codes: list[str], fy: FeeYear, setting
     shown = [t for t in totals if t]
     unpaid = [i for i, r in enumerate(rvus) if not payable(r)]
     if shown:
-        headline = (f"Together on one day, Medicare pays {' and '.join(shown)} for {', '.join(labels)}{where}, "
-                    f"CY{fy.year}.")
+        headline = (f"Together on one day, Medicare pays the physician {' and '.join(shown)} for "
+                    f"{', '.join(labels)}{where}, CY{fy.year}.")
         missing = [PLACES[s] for s, t in zip(settings, totals, strict=True) if not t]
         if missing:
             headline += f" No total {' or '.join(missing)}: see the notes."
