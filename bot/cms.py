@@ -62,6 +62,14 @@ RVU_COLUMNS: dict[str, str] = {
     "ENDO BASE": "endo_base",
     "CONV FACTOR": "conversion_factor",
 }
+# The OPPS imaging cap (Deficit Reduction Act section 5102(b)): the PE and MP RVUs CMS uses to work out the
+# hospital outpatient amount that caps the office payment of some imaging. Read when present (older or
+# trimmed files without them are still read; their rows then have no cap).
+OPTIONAL_RVU_COLUMNS: dict[str, str] = {
+    "NON-FACILITY PE USED FOR OPPS PAYMENT AMOUNT": "opps_pe_nonfacility",
+    "FACILITY PE USED FOR OPPS PAYMENT AMOUNT": "opps_pe_facility",
+    "MP USED FOR OPPS PAYMENT AMOUNT": "opps_mp",
+}
 NUMERIC_FIELDS = ("work", "pe_nonfacility", "pe_facility", "mp", "total_nonfacility", "total_facility")
 CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
 MAX_HEADER_LINES = 20
@@ -111,6 +119,10 @@ def parse_rvu_text(text: str, name: str) -> RvuFile:
         for wanted, field_name in RVU_COLUMNS.items():
             if field_name not in index and (title == wanted or title.endswith(" " + wanted)):
                 index[field_name] = col
+    for col, title in enumerate(titles):
+        for wanted, field_name in OPTIONAL_RVU_COLUMNS.items():
+            if field_name not in index and title == wanted:
+                index[field_name] = col
     missing = [t for t, f in RVU_COLUMNS.items() if f not in index]
     if missing:
         raise CmsFileError(name, "column missing from the header lines above HCPCS"
@@ -139,6 +151,12 @@ def parse_rvu_text(text: str, name: str) -> RvuFile:
             except ValueError:
                 col = next(t for t, ff in RVU_COLUMNS.items() if ff == f)
                 raise CmsFileError(name, f"{cells[f]!r} is not a number", line=lineno, column=col) from None
+        opps = {}
+        for f in OPTIONAL_RVU_COLUMNS.values():
+            try:
+                opps[f] = float(cells.get(f) or 0)
+            except ValueError:
+                opps[f] = 0.0  # an unreadable cap value: no cap, never a refused import
         if cf is None and nums["conversion_factor"]:
             cf = nums["conversion_factor"]
         rows.append(Rvu(
@@ -148,7 +166,7 @@ def parse_rvu_text(text: str, name: str) -> RvuFile:
             nonfacility_na=cells["nonfacility_na"] == "NA", facility_na=cells["facility_na"] == "NA",
             pctc=cells["pctc"], global_days=cells["global_days"], mult_proc=cells["mult_proc"],
             bilateral=cells["bilateral"], assistant=cells["assistant"], co_surgeon=cells["co_surgeon"],
-            team=cells["team"], endo_base=cells["endo_base"], description=cells["description"],
+            team=cells["team"], endo_base=cells["endo_base"], description=cells["description"], **opps,
         ))
     if not rows:
         raise CmsFileError(name, "no code rows below the header (empty or truncated file)")

@@ -37,8 +37,9 @@ def is_priced(rvu: Rvu, setting: Setting) -> bool:
     return not (rvu.nonfacility_na if setting == "office" else rvu.facility_na)
 
 
-def raw_amount(rvu: Rvu, release: Release, setting: Setting, locality: Locality | None = None) -> float | None:
-    """Unrounded payment in one setting, or None where CMS does not price the service there."""
+def formula_amount(rvu: Rvu, release: Release, setting: Setting, locality: Locality | None = None) -> float | None:
+    """The fee schedule formula's unrounded amount in one setting (before the OPPS imaging cap), or None
+    where CMS does not price the service there."""
     if not is_priced(rvu, setting):
         return None
     pe = rvu.pe_nonfacility if setting == "office" else rvu.pe_facility
@@ -47,6 +48,33 @@ def raw_amount(rvu: Rvu, release: Release, setting: Setting, locality: Locality 
         return total * release.conversion_factor
     return (rvu.work * locality.work_gpci + pe * locality.pe_gpci + rvu.mp * locality.mp_gpci) \
         * release.conversion_factor
+
+
+def opps_cap(rvu: Rvu, release: Release, setting: Setting, locality: Locality | None = None) -> float | None:
+    """The hospital outpatient (OPPS) amount that caps this imaging service, or None when it is not capped.
+
+    The RVU file gives the PE and MP RVUs "used for OPPS payment amount" for imaging under the Deficit
+    Reduction Act cap; the payment is the lower of the fee schedule amount and this amount, worked with
+    the same work RVU, GPCIs and conversion factor.
+    """
+    opps_pe = rvu.opps_pe_nonfacility if setting == "office" else rvu.opps_pe_facility
+    if not (opps_pe or rvu.opps_mp) or not is_priced(rvu, setting):
+        return None
+    g = locality or Locality("", "", "", "", 1.0, 1.0, 1.0)
+    return (rvu.work * g.work_gpci + opps_pe * g.pe_gpci + rvu.opps_mp * g.mp_gpci) * release.conversion_factor
+
+
+def is_capped(rvu: Rvu, release: Release, setting: Setting, locality: Locality | None = None) -> bool:
+    cap, formula = opps_cap(rvu, release, setting, locality), formula_amount(rvu, release, setting, locality)
+    return cap is not None and formula is not None and cents(cap) < cents(formula)
+
+
+def raw_amount(rvu: Rvu, release: Release, setting: Setting, locality: Locality | None = None) -> float | None:
+    """Unrounded payment in one setting, or None where CMS does not price the service there: the fee
+    schedule formula, lowered to the OPPS amount for imaging CMS caps there."""
+    formula = formula_amount(rvu, release, setting, locality)
+    cap = opps_cap(rvu, release, setting, locality)
+    return formula if cap is None or formula is None else min(formula, cap)
 
 
 def amount(rvu: Rvu, release: Release, setting: Setting, locality: Locality | None = None) -> Decimal | None:

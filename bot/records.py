@@ -53,6 +53,10 @@ class Rvu:
     team: str
     endo_base: str
     description: str = ""  # CMS short descriptor; only kept for imported rows
+    # PE and MP RVUs of the OPPS imaging cap (0: the service is not capped); see bot.fees.raw_amount.
+    opps_pe_nonfacility: float = 0.0
+    opps_pe_facility: float = 0.0
+    opps_mp: float = 0.0
 
     @property
     def key(self) -> tuple[str, str]:

@@ -14,6 +14,8 @@ from bot.fees import (
     SETTINGS,
     Setting,
     amount,
+    formula_amount,
+    is_capped,
     is_priced,
     modifier_pricing,
     money,
@@ -125,7 +127,9 @@ def setting_amount(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, s: Setting, localit
 def payment_section(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, settings: tuple[Setting, ...],
                     locality: Locality | None) -> Section:
     where = locality.display if locality else "national"
-    facts = [Fact(SETTING_LABELS[s], setting_amount(kb, rvu, fy, s, locality)) for s in settings]
+    facts = [Fact(SETTING_LABELS[s], setting_amount(kb, rvu, fy, s, locality)
+                  + (" (capped at the OPPS amount)" if payable(rvu) and is_capped(rvu, fy.release, s, locality)
+                     else "")) for s in settings]
     if locality:
         facts.append(Fact("GPCIs (work / PE / MP)",
                           f"{locality.work_gpci:.3f} / {locality.pe_gpci:.3f} / {locality.mp_gpci:.3f}"))
@@ -171,7 +175,18 @@ def payment_headline(kb: KnowledgeBase, rvu: Rvu, label: str, fy: FeeYear, setti
             headline += " In a facility that is the physician's fee only: the hospital or ASC is paid separately."
     else:
         headline = f"{label} is {' and '.join(unpriced)} in CY{fy.year}, so there is no amount."
-    return headline + condition_sentence(kb, rvu)
+    return headline + cap_sentence(rvu, fy, priced, locality) + condition_sentence(kb, rvu)
+
+
+def cap_sentence(rvu: Rvu, fy: FeeYear, settings, locality: Locality | None) -> str:
+    """Imaging whose office amount CMS caps at the hospital outpatient (OPPS) amount: say so, with the
+    uncapped fee schedule formula amount, so both numbers can be checked."""
+    capped = [s for s in settings if is_capped(rvu, fy.release, s, locality)]
+    if not capped:
+        return ""
+    formula = " and ".join(f"{money(formula_amount(rvu, fy.release, s, locality))} {PLACES[s]}" for s in capped)
+    return (f" CMS caps this imaging at the hospital outpatient (OPPS) amount, which is lower here; the fee "
+            f"schedule formula alone gives {formula}.")
 
 
 def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: tuple[Setting, ...],

@@ -74,6 +74,11 @@ def test_seeded_questions_across_every_class_and_both_years(audit_dir, cms_rvus,
         paid = [r for r in whole if payable(r)]
         for r in sample(rng, paid, PER_CLASS * 3):
             checks.append((f"{year} medicare payment for {r.code}", "paid", (r, cf)))
+        # the OPPS imaging cap, on every code it lowers
+        capped = [r for r in paid if r.opps_pe_nonfacility and not r.nonfacility_na
+                  and r.work + r.opps_pe_nonfacility + r.opps_mp < r.total_nonfacility]
+        for r in capped:
+            checks.append((f"{year} medicare payment for {r.code}", "paid", (r, cf)))
         # 2. NA in the work-RVU headline
         na = [r for r in paid if r.nonfacility_na or r.facility_na]
         for r in sample(rng, na, PER_CLASS):
@@ -120,8 +125,11 @@ def test_seeded_questions_across_every_class_and_both_years(audit_dir, cms_rvus,
                 problem = "an unpaid code shown as paid"
         elif kind == "paid":
             r, cf = expect
-            for setting, total, na in (("in the office", r.total_nonfacility, r.nonfacility_na),
-                                       ("in a facility", r.total_facility, r.facility_na)):
+            for setting, total, na, opps_pe in (
+                    ("in the office", r.total_nonfacility, r.nonfacility_na, r.opps_pe_nonfacility),
+                    ("in a facility", r.total_facility, r.facility_na, r.opps_pe_facility)):
+                if opps_pe or r.opps_mp:  # the OPPS imaging cap: the lower of the two amounts
+                    total = min(total, r.work + opps_pe + r.opps_mp)
                 want = f"not priced {setting} (CMS: NA)" if na else f"{money(total * cf)} {setting}"
                 if want not in head:
                     problem += f" wanted {want!r};"

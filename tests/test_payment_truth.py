@@ -115,6 +115,26 @@ def test_no_total_or_amount_where_cms_says_na(full, table):
     assert pay.headline.count("$") == 1 and "not priced in the office (CMS: NA)" in pay.headline
 
 
+def test_imaging_capped_at_the_opps_amount_says_both_amounts(full, table, cms_rvus, cms_gpcis):
+    capped = [r for r in table[2026].values() if r.opps_pe_nonfacility and not r.nonfacility_na and payable(r)
+              and r.work + r.opps_pe_nonfacility + r.opps_mp < r.total_nonfacility]
+    assert capped  # the 2026 file caps some imaging
+    c = cf(cms_rvus)
+    for r in capped[:6]:
+        label = r.code + (f"-{r.modifier}" if r.modifier else "")
+        answer = full.answer(f"medicare payment for {label}")
+        capped_amount = (r.work + r.opps_pe_nonfacility + r.opps_mp) * c
+        assert f"{money(capped_amount)} in the office" in answer.headline, answer.headline
+        assert f"formula alone gives {money(r.total_nonfacility * c)} in the office" in answer.headline
+    r = capped[0]
+    sf = next(loc for loc in cms_gpcis[2026] if (loc.mac, loc.number) == ("01112", "05"))
+    local = (r.work * sf.work_gpci + r.opps_pe_nonfacility * sf.pe_gpci + r.opps_mp * sf.mp_gpci) * c
+    formula = (r.work * sf.work_gpci + r.pe_nonfacility * sf.pe_gpci + r.mp * sf.mp_gpci) * c
+    answer = full.answer(f"medicare payment for {r.code} in SAN FRANCISCO-OAKLAND-BERKELEY (SAN FRANCISCO/SAN "
+                         "MATEO/ALAMEDA/CONTRA COSTA CNTY)")
+    assert f"{money(min(local, formula))} in the office" in answer.headline
+
+
 # --- 3. codes priced only as a modifier row ---------------------------------------------------------------
 
 @pytest.mark.parametrize("question", ["wrvu for 86153-26", "medicare payment for 86153", "86153 with modifier 26"])
