@@ -283,15 +283,18 @@ class Engine:
         uses the codes named, by number or by words.
         """
         # a named global indicator ("what does XXX mean") is answered by global_meaning, not a topic
-        general = not known_codes and not (r.entities.global_periods and r.has("global"))
+        general = not (r.entities.global_periods and r.has("global"))
         topics = self.topic_finder.find(r.tokens) if general else []
+        # a code named by number leaves out every topic but one about that very code ("what does 99211 need")
+        topics = [(s, t) for s, t in topics if set(known_codes) <= set(t.codes)]
         found = self.situation_finder.find(r.tokens)
         if not topics and not found:
             return None
         topic_score = topics[0][0] if topics else 0
         about_modifier = bool(r.entities.modifiers) or r.has("modifier") or r.has("modifier_which")
         for score, situation in found[:1]:
-            score += r.has("modifier_which")
+            # "which modifier ...", or "52 or 53?" when the situation decides between them, favours it
+            score += r.has("modifier_which") or any(m in situation.modifiers for m in r.entities.modifiers)
             if score < topic_score or (score == topic_score and not about_modifier):
                 break
             codes = list(known_codes)

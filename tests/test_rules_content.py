@@ -35,6 +35,9 @@ from tests.conftest import ROOT
     ("what is G2211 and when can I bill it", "longitudinal"),
     ("what does the NCCI modifier indicator mean", "no modifier"),
     ("what is an MUE", "units"),
+    ("pt hasn't been seen in 5 years, is he new?", "three years"),
+    ("what is a GPCI", "GPCI"),
+    ("what place of service for a telehealth visit at home", "place of service 10"),
 ])
 def test_a_general_question_gets_its_topic_first(engine, question, must_say):
     answer = ask(engine, question)
@@ -82,6 +85,9 @@ def test_a_question_about_one_code_is_not_a_topic(engine):
     ("lesion removed from a separate site on the same day, which modifier", "XS"),
     ("procedure done on both sides, what modifier", "50"),
     ("radiologist does the interpretation only, modifier?", "26"),
+    ("doctor couldn't finish the scope because of poor prep, which modifier", "53"),
+    ("patient came back in the post-op period with an unrelated rash, what modifier on the visit", "24"),
+    ("second surgery in the global period for an unrelated condition", "79"),
 ])
 def test_a_described_situation_gets_its_modifier_first(engine, question, modifier):
     answer = ask(engine, question)
@@ -128,6 +134,7 @@ def test_same_day_visit_with_a_named_procedure_keeps_the_code_answer(engine):
     "should I use N87.1 or N87.9",
     "795.03 vs 622.11 which one",
     "which MAC processes claims for a practice in Ohio",
+    "how much will my insurance pay for my knee surgery",
 ])
 def test_out_of_scope_questions_are_declined_without_a_card(engine, question):
     answer = ask(engine, question)
@@ -226,3 +233,15 @@ def test_a_cancelled_surgery_question_about_the_visit_is_not_a_modifier_answer(e
 def test_waiting_out_a_biopsy_global_before_the_definitive_surgery(engine):
     answer = ask(engine, "do we have to wait until the biopsy's global ends before the definitive excision?")
     assert answer.modifiers[0] == "58"
+
+
+def test_a_topic_about_one_code_answers_for_that_code(engine):
+    answer = ask(engine, "what are the requirements for billing 99211")
+    assert answer.intent == "topic" and answer.codes == ["99211"] and "incident-to" in answer.headline
+    value = ask(engine, "wrvu for 99211")
+    assert value.intent != "topic" and value.codes == ["99211"]
+
+
+def test_choosing_between_two_named_modifiers_is_decided_by_the_situation(engine):
+    answer = ask(engine, "procedure terminated for low blood pressure, 52 or 53?")
+    assert answer.modifiers[0] == "53" and answer.headline.startswith("Not 52. Use 53")
