@@ -302,6 +302,8 @@ class Engine:
                 codes = [c for c in self._codes_by_words(r)[0] if replies.row_of(fy, c) is not None]
             if situation.defer_to_code and any(_is_procedure(fy, c) for c in codes):
                 return None  # "E/M same day as 58558": the code's global period decides (visit_with_procedure)
+            if situation.pricing and codes and r.has("payment"):
+                return None  # "how much does the assistant get on 58571": the amount with the modifier leads
             return make("situation", rule=situation, codes=[c for c in codes if (c, "") in fy.rvus],
                         unknown_codes=[c for c in codes if (c, "") not in fy.rvus] + unknown_codes,
                         modifiers=list(r.entities.modifiers), settings=self._settings(r.entities, ctx))
