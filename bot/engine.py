@@ -44,10 +44,14 @@ from bot.understanding.procedures import Candidate, ProcedureIndex, close_calls
 from bot.understanding.reading import Reading, split_stems
 from bot.understanding.words import Words, clean
 
-CODE_INTENTS = ("change", "multiple_procedures", "compare", "visit_with_procedure", "global", "payment", "rvu",
-                "describe")
+CODE_INTENTS = ("change", "multiple_procedures", "which_code", "compare", "visit_with_procedure", "global", "payment",
+                "rvu", "describe")
 log = logging.getLogger(__name__)
 COMPONENT_MODIFIERS = ("26", "TC", "53")
+VISIT_ADD_ONS = ("G2211",)
+# How rare a name's words must be, together, to count as named in a long text: about one word that names a
+# single code (a share of the weight of such a word, which grows with the number of codes indexed).
+MIN_SPOT_WEIGHT = 0.97
 MODIFIER_INTENTS = ("modifier", "modifier_which")
 SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS prices as rows of their own
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
@@ -172,6 +176,8 @@ class Engine:
         if decline is not None and decline.partial:
             ans.notes.append(decline.decline.note)
         ans = self.facility.finish(ans, ask, self)
+        if ask.notes:  # said first: the figures below are not of the year asked
+            ans.headline = " ".join([*ask.notes, ans.headline])
         if reading.truncated:
             ans.notes.append(f"Your message was long: I read only its first {2000:,} characters.")
         return ans
@@ -188,8 +194,10 @@ class Engine:
         years_known = [y for y in ent.years if y in kb.years]
         years_unknown = [y for y in ent.years if y not in kb.years and 1990 <= y <= 2100]
 
+        notes: list[str] = []
+
         def make(kind: str, **fields) -> Ask:
-            return Ask(kind=kind, reading=r, fy=fy, years=years_known, **fields)
+            return Ask(kind=kind, reading=r, fy=fy, years=years_known, notes=notes, **fields)
 
         if not r.text or not any(ch.isalnum() for t in r.tokens for ch in t.word):
             return make("help")
@@ -205,7 +213,11 @@ class Engine:
         if r.has("set_preference") and not known_codes:
             return make("remember")
         if years_unknown and not years_known:
-            return make("not_found", problem="year", subject=str(years_unknown[0]))
+            if not known_codes:
+                return make("not_found", problem="year", subject=str(years_unknown[0]))
+            # "2018 fee schedule for 99253": the code is still answered, from the newest year, saying so
+            notes.append(f"I don't have the CY{years_unknown[0]} fee schedule (I have "
+                         + ", ".join(f"CY{y}" for y in sorted(kb.years)) + f"), so this is CY{year}:")
         facility_ask = self.facility.ask(self, r, make)  # hospital, ASC, the places side by side, anesthesia
         if facility_ask is not None:
             return facility_ask
@@ -223,7 +235,7 @@ class Engine:
             # words would also name a procedure.
             return make("decline")
         codes: list[str] = list(known_codes)
-        if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare")):
+        if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare", "which_code")):
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
             named, _, _ = self._codes_by_words(r)
             codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
@@ -318,16 +330,22 @@ class Engine:
         fy = kb.years[self._year(r)]
         intent = next((m.name for m in r.intents if m.name in CODE_INTENTS and self._fits(m.name, r, codes)),
                       "describe")
+        if "51" in ent.modifiers and sum(_is_procedure(fy, c) for c in codes) > 1:
+            intent = "multiple_procedures"  # "do I need 51 on 58100 if done with 58558": the reduction rules
         if len(codes) == 1 and len({y for y in ent.years if y in kb.years}) >= 2 and intent in ("describe", "rvu"):
             intent = "change"  # "57520 2025 vs 2026"
         kind = {"multiple_procedures": "several"}.get(intent, intent)
-        what = ""
+        what, asked = "", intent
+        if intent == "describe" and (ent.localities or ent.state):
+            intent = "payment"  # "99213 in manhattan": a place is asked about for its amounts
+        if intent == "which_code":
+            intent = "describe"
         if intent in ("rvu", "payment", "global", "describe"):
-            kind, what = "value", intent
+            kind, what = ("codes" if len(codes) > 1 else "value"), intent
         if kind == "visit_with_procedure":
             procedure = next(c for c in codes if _is_procedure(fy, c))
             codes = [procedure, *(c for c in codes if c != procedure)]
-        ask = make(kind, what=what, codes=codes, settings=settings, localities=localities,
+        ask = make(kind, what=what, intent=asked, codes=codes, settings=settings, localities=localities,
                    unknown_codes=unknown_codes, modifiers=[m for m in ent.modifiers if m in kb.modifiers])
         if kind == "value":
             ask.component = self._component(r, codes[0], fy)
@@ -354,7 +372,11 @@ class Engine:
 
     def _codes_by_words(self, r: Reading) -> tuple[list[str], list[Candidate], list[Candidate]]:
         """Codes named by words: (codes, candidates, ambiguous candidates to ask about)."""
-        multi = r.has("compare") or r.has("multiple_procedures")
+        if r.has("which_code"):
+            spotted = self._spotted(r)
+            if len(spotted) > 1:
+                return spotted, [], []  # "how should I code ... removes the IUD and inserts a new one"
+        multi = r.has("compare") or r.has("multiple_procedures") or r.has("which_code")
         if multi:
             parts = [p for p in SPLIT_RE.split(r.text) if p and p.strip()]
             if len(parts) > 1:
@@ -378,6 +400,9 @@ class Engine:
                         found.append(chosen.code)
                 if len(found) > 1 or (found and r.has("visit_with_procedure")):
                     return found, [], []
+        spotted = self._spotted(r)
+        if len(spotted) > 1:
+            return spotted, [], []  # a narrative naming several procedures in words
         cands = self.find_procedures(r)
         if not cands:
             return [], [], []
@@ -386,6 +411,31 @@ class Engine:
         if chosen is None:
             return [], cands, top
         return [chosen.code], cands, []
+
+    def _spotted(self, r: Reading) -> list[str]:
+        """The procedures a longer text names in different places ("removal of the IUD ... inserts a new
+        IUD"), in the order they are named. A name counts only when its words are rare enough together
+        (`MIN_SPOT_WEIGHT`) and it covers words no name already taken covers."""
+        skip = set(r.entities.positions)
+        for m in r.intents:
+            skip |= m.positions
+        stems_at = [(i, t.stem) for i, t in enumerate(r.tokens) if not t.stop and i not in skip]
+        if len(stems_at) < 3:
+            return []
+        fy = self.kb.years[self._year(r)]
+        taken: list[tuple[int, str]] = []
+        covered: set[int] = set()
+        for spot in self.index.spot(stems_at):
+            if spot.weight < MIN_SPOT_WEIGHT * self.index.rare_weight:
+                break
+            own = spot.positions - covered
+            if len(own) < min(2, len(spot.positions)) or any(spot.code == c for _, c in taken):
+                continue
+            if replies.row_of(fy, spot.code) is None:
+                continue
+            taken.append((min(spot.positions), spot.code))
+            covered |= spot.positions
+        return [c for _, c in sorted(taken)]
 
     def _outside_code(self, r: Reading) -> str | None:
         """The one code outside the curated set that the words clearly name (only without an import)."""
@@ -449,10 +499,13 @@ class Engine:
             return len(codes) > 1
         if intent == "visit_with_procedure":
             # "level 3 office visit" alone is a visit, not a procedure; two procedures "same day" and no visit
-            # is a multiple-procedure question.
+            # is a multiple-procedure question ("58558 w/ 58300 same day": 58300 is no visit either).
             fy = self.kb.years[self._year(r)]
             procedures = [c for c in codes if _is_procedure(fy, c)]
-            return bool(procedures) and (len(procedures) == 1 or len(procedures) < len(codes))
+            others = [c for c in codes if c not in procedures]
+            return len(procedures) == 1 and all(_is_visit(c) for c in others)
+        if intent == "which_code":
+            return len(codes) > 1 or not r.entities.codes  # codes named in words, not looked up by number
         if intent == "change":
             return len(self.kb.years) > 1
         return True
@@ -463,6 +516,11 @@ def _is_procedure(fy, code: str) -> bool:
     """A code with a surgical global period, the kind a same-day or post-op visit is judged against."""
     row = fy.rvus.get((code, ""))
     return row is not None and row.global_days in SURGICAL_GLOBALS
+
+
+def _is_visit(code: str) -> bool:
+    """An E/M visit code (99202-99499) or a visit add-on (G2211): what a "visit with a procedure" means."""
+    return (code.isdigit() and 99202 <= int(code) <= 99499) or code in VISIT_ADD_ONS
 
 
 def _pick(top: list[Candidate]) -> Candidate | None:

@@ -36,6 +36,7 @@ from bot.answers import (
     global_meaning,
     help,
     hospital,
+    many,
     modifiers,
     not_found,
     places,
@@ -57,6 +58,7 @@ Answerer = Callable[["Ask", "Engine"], "Answer"]
 ANSWERERS: dict[str, Answerer] = {
     "value": values.answer,
     "clarify_place": places.answer,
+    "codes": many.answer,
     "several": together.several,
     "visit_with_procedure": together.visit_with_procedure,
     "compare": compare.answer,

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 def finish(ans: Answer, ask: Ask, engine: Engine) -> Answer:
     """Append a section per named modifier and a note naming the codes not in the year's schedule."""
     kb = engine.kb
+    if ask.intent == "which_code" and ans.status == "answered":
+        ans.intent = "which_code"
     if ask.modifiers:
         for m in ask.modifiers:
             mod = kb.modifiers[m]

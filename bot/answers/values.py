@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from bot import replies
 from bot.answer import Answer, Fact, Section
 from bot.answers.codes import finish
+from bot.answers.titles import title_of
 from bot.catalog import expand_descriptor
 from bot.fees import PRICING_MODIFIERS
 from bot.understanding.procedures import close_calls
@@ -58,6 +59,8 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     ans = replies.code_card(kb, code, fy, what, ask.settings, ask.localities, modifier, plain)
     if row.modifier:
         ans.modifiers = [row.modifier]
+    if code not in kb.codes:
+        ans.title = title_of(kb, code, row, code + (f"-{row.modifier}" if row.modifier else ""))
     priced = []
     for mod in pricing_modifiers(ask, engine, code, row.modifier):
         found = replies.modifier_priced(kb, row, fy, mod, ask.settings, ask.localities[0] if ask.localities else None)

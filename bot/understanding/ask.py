@@ -6,6 +6,7 @@ may use is here (the Reading stays attached for the rare answerer that needs a w
 
 Kinds (the keys of `bot.answers.ANSWERERS`):
 - `value`: one code's values; `what` says which (`rvu`, `payment`, `global`, `describe`).
+- `codes`: several codes' values as one table (`what` as for `value`), or the codes a narrative names.
 - `several`: several codes done on one day, priced with the multiple-procedure rules.
 - `visit_with_procedure`: can a visit be billed with (or after) a procedure.
 - `compare`, `change`: codes side by side; one code between two years.
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from bot.records import FeeYear, Locality
 from bot.understanding.reading import Reading
 
-KINDS = ("value", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
+KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
          "situation", "hospital", "asc", "site_of_service", "anesthesia")
 
@@ -44,6 +45,7 @@ class Ask:
     reading: Reading
     fy: FeeYear  # the fee schedule year the question is about (the newest unless it names one)
     what: str = ""  # the value asked for, for `value`: "rvu", "payment", "global", "describe"
+    intent: str = ""  # the intent that decided the kind (e.g. "which_code" for a `value`/`codes` ask)
     codes: list[str] = field(default_factory=list)  # codes priced in `fy`, most relevant first
     unknown_codes: list[str] = field(default_factory=list)  # named by number, unknown in `fy` and the KB
     missing_codes: list[str] = field(default_factory=list)  # known elsewhere but not priced in `fy`
@@ -60,6 +62,7 @@ class Ask:
     after: bool = False  # for `visit_with_procedure`: the visit is after the procedure, in its global
     rule: object = None  # for `topic`, `situation`, `decline`: the YAML rule that applies (bot/answers/...)
     minutes: float | None = None  # for `anesthesia`: the anesthesia time the question states
+    notes: list[str] = field(default_factory=list)  # said with any answer (e.g. a year not loaded)
     span: tuple[int, ...] = ()  # for `change`: (older year, newer year), or (newer,) when only one is loaded
 
     @property

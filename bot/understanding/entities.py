@@ -28,13 +28,14 @@ GLOBAL_RE = re.compile(r"(?<![\w.])(000|010|090|mmm|xxx|yyy|zzz)(?![\w.])", re.I
 GLOBAL_WORD_RE = re.compile(r"\bglobal", re.I)
 MALFORMED_CODE_RE = re.compile(r"\b(?:cpt|hcpcs|code)\s*#?\s*(\d{1,4}|\d{6,})(?![\dA-Za-z])", re.I)
 BARE_UNIT_RE = re.compile(r"\s*(?:-|\s)?(?:min|mins|minutes?|hours?|hrs?|years?|yrs?|days?|weeks?|months?|units?|"
-                          r"percent|%|dollars?|\$)", re.I)
+                          r"percent|%|dollars?|\$|mg|mcg|ml|cc|mm|cm|kg|lbs?|g\b|y/?o\b|patients?|polyps?|"
+                          r"lesions?)", re.I)
 YEAR_RE = re.compile(r"\b(?:cy\s?)?((?:19|20)\d\d)\b", re.I)
 ZIP_NUMBER_RE = re.compile(r"(?<![\w$.,])(\d{5})(?:-\d{4})?(?![\w.]\w)")
 ZIP_WORD_RE = re.compile(r"\bzip(?:\s*code)?\s*[:#]?\s*$", re.I)
 ZIP_CUE_RE = re.compile(r"\b(?:zip(?:\s*code)?|in|near|at|locality|area)\s*[:#]?\s*$", re.I)
 CUE_WINDOW = 40  # characters before a number that may hold its cue ("zip code: "): looked at, never more
-STATE_CUE_RE = re.compile(r"\b(?:in|for)\s+([A-Z]{2})\b")
+STATE_CUE_RE = re.compile(r"\b(?:in|for)\s+([A-Z]{2})\b(?![-/])")  # not "for CT-guided"
 ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an", "be", "by", "do", "go", "he",
                       "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga"}
 

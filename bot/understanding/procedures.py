@@ -76,6 +76,11 @@ class ProcedureIndex:
     def vocabulary(self) -> set[str]:
         return self._vocab
 
+    @property
+    def rare_weight(self) -> float:
+        """The weight of a word that names one code only (the rarest a word can be in this index)."""
+        return self._unknown / UNKNOWN_WORD_WEIGHT
+
     def weight(self, stem: str) -> float:
         return self._weight.get(stem, self._unknown)
 
@@ -124,6 +129,68 @@ class ProcedureIndex:
             if prev is None or score > prev.score or (score == prev.score and primary):
                 best[code] = Candidate(code, round(score, 4), self._text[idx], primary)
         return sorted(best.values(), key=lambda c: (-c.score, not c.primary, c.code))
+
+
+    def spot(self, stems_at: list[tuple[int, str]], min_cover: float = 0.75, slack: int = 3) -> list[Spot]:
+        """Every alias named *somewhere* in a long text, each at the place it is named.
+
+        `stems_at` is the (position, stem) of each content word. An alias is spotted when words carrying
+        at least `min_cover` of its weight stand close together (within twice the alias's length plus
+        `slack` words): "removal of the IUD ... inserts a copper IUD" spots both IUD removal and insertion.
+        One pass over the posting lists, like `search`.
+        """
+        where: dict[str, list[int]] = {}
+        for pos, s in stems_at:
+            if s in self._weight:
+                where.setdefault(s, []).append(pos)
+        hits: dict[int, list[str]] = {}
+        for s in where:
+            for idx in self._by_stem[s]:
+                hits.setdefault(idx, []).append(s)
+        out: list[Spot] = []
+        for idx, stems in hits.items():
+            covered = sum(self._weight[s] for s in stems)
+            if covered < min_cover * self._alias_weight[idx] - 1e-9:
+                continue
+            span, at = _window([(p, s) for s in stems for p in where[s]], len(stems))
+            if span > 2 * len(stems) + slack:
+                continue
+            out.append(Spot(self._code[idx], self._text[idx], round(covered, 4),
+                            round(covered / self._alias_weight[idx], 4), frozenset(at), self._primary[idx]))
+        return sorted(out, key=lambda x: (-x.weight, -x.cover, min(x.positions), x.code))
+
+
+@dataclass(frozen=True, slots=True)
+class Spot:
+    """An alias found in a long text: its code, how much weight it covered (and what share of the
+    alias), and the word positions it covers."""
+
+    code: str
+    alias: str
+    weight: float
+    cover: float
+    positions: frozenset[int]
+    primary: bool
+
+
+def _window(placed: list[tuple[int, str]], need: int) -> tuple[int, list[int]]:
+    """The narrowest run of positions holding each of `need` distinct stems: (width, its positions)."""
+    placed.sort()
+    best: tuple[int, list[int]] = (1 << 30, [])
+    count: dict[str, int] = {}
+    lo = 0
+    for hi, (pos, s) in enumerate(placed):
+        count[s] = count.get(s, 0) + 1
+        while len(count) == need:
+            width = pos - placed[lo][0]
+            if width < best[0]:
+                best = (width, [p for p, _ in placed[lo:hi + 1]])
+            first = placed[lo][1]
+            count[first] -= 1
+            if not count[first]:
+                del count[first]
+            lo += 1
+    return best
 
 
 def close_calls(candidates: list[Candidate]) -> list[Candidate]:
