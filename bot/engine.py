@@ -52,6 +52,7 @@ VISIT_ADD_ONS = ("G2211",)
 # How rare a name's words must be, together, to count as named in a long text: about one word that names a
 # single code (a share of the weight of such a word, which grows with the number of codes indexed).
 MIN_SPOT_WEIGHT = 0.97
+OWN_SPOT_WEIGHT = 0.25  # and the words it adds to those already explained must weigh this much
 MODIFIER_INTENTS = ("modifier", "modifier_which")
 SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS prices as rows of their own
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
@@ -372,10 +373,9 @@ class Engine:
 
     def _codes_by_words(self, r: Reading) -> tuple[list[str], list[Candidate], list[Candidate]]:
         """Codes named by words: (codes, candidates, ambiguous candidates to ask about)."""
-        if r.has("which_code"):
-            spotted = self._spotted(r)
-            if len(spotted) > 1:
-                return spotted, [], []  # "how should I code ... removes the IUD and inserts a new one"
+        spotted = self._spotted(r)
+        if len(spotted) > 1:
+            return spotted, [], []  # "how should I code ... removes the IUD and inserts a new one"
         multi = r.has("compare") or r.has("multiple_procedures") or r.has("which_code")
         if multi:
             parts = [p for p in SPLIT_RE.split(r.text) if p and p.strip()]
@@ -400,9 +400,6 @@ class Engine:
                         found.append(chosen.code)
                 if len(found) > 1 or (found and r.has("visit_with_procedure")):
                     return found, [], []
-        spotted = self._spotted(r)
-        if len(spotted) > 1:
-            return spotted, [], []  # a narrative naming several procedures in words
         cands = self.find_procedures(r)
         if not cands:
             return [], [], []
@@ -429,7 +426,8 @@ class Engine:
             if spot.weight < MIN_SPOT_WEIGHT * self.index.rare_weight:
                 break
             own = spot.positions - covered
-            if len(own) < min(2, len(spot.positions)) or any(spot.code == c for _, c in taken):
+            own_weight = sum(self.index.weight(r.tokens[p].stem) for p in own)
+            if own_weight < OWN_SPOT_WEIGHT * self.index.rare_weight or any(spot.code == c for _, c in taken):
                 continue
             if replies.row_of(fy, spot.code) is None:
                 continue

@@ -101,7 +101,10 @@ def short_global(kb, indicator: str) -> Section:
     gp = kb.global_periods.get(indicator)
     if gp is None:
         return Section("Global period", [Fact("Global", indicator)])
-    first = gp.meaning.split(". ")[0].rstrip(".") + "."
+    first = gp.meaning.split(". ")[0].rstrip(".")
+    if len(first) > 200 and ":" in first:  # "One payment covers ... (92 days in all): what it includes"
+        first = first.split(":")[0]
+    first += "."
     mods = f" Modifiers that matter inside it: {', '.join(gp.modifiers)}." if gp.modifiers else ""
     return Section(f"Global period {gp.code}: {gp.name}", [], first + mods)
 

@@ -24,6 +24,9 @@ MODIFIER_AFTER_WORD_RE = re.compile(r"\b(?:modifiers?|mods?)\s*[:#-]?\s*([0-9A-Z
 MODIFIER_BEFORE_WORD_RE = re.compile(r"\b([0-9A-Za-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
 DASH_MODIFIER_RE = re.compile(r"(?<![\w-])-([0-9]{2}|[A-Z]{2})\b")
 BARE_TOKEN_RE = re.compile(r"\b([0-9A-Za-z]{2})\b")
+# "put 51 on 57454", "append 25 to the visit", "do I need 59": a verb of attaching names a modifier
+MODIFIER_CUE_RE = re.compile(r"\b(?:append|appending|appended|add|adding|attach|attaching|put|putting|use|using|need|"
+                             r"needs|report|bill)\s+(?:an?\s+|the\s+)?-?([0-9]{2}|[A-Z]{2})\b(?!\s*(?:-|\.)?\d)")
 GLOBAL_RE = re.compile(r"(?<![\w.])(000|010|090|mmm|xxx|yyy|zzz)(?![\w.])", re.I)
 GLOBAL_WORD_RE = re.compile(r"\bglobal", re.I)
 MALFORMED_CODE_RE = re.compile(r"\b(?:cpt|hcpcs|code)\s*#?\s*(\d{1,4}|\d{6,})(?![\dA-Za-z])", re.I)
@@ -98,6 +101,9 @@ def find_modifiers(text: str, known: set[str], code_mods: dict[str, str]) -> tup
             add(m.group(1), strict=True)
     for m in DASH_MODIFIER_RE.finditer(text):
         add(m.group(1), strict=True)
+    for m in MODIFIER_CUE_RE.finditer(text):
+        if not BARE_UNIT_RE.match(text, m.end()):
+            add(m.group(1), strict=True)
     talks_modifiers = bool(MODIFIER_WORD_RE.search(text))
     # With no code in the question, a known two-digit modifier standing alone ("when do I use 79") is one,
     # unless a unit follows it ("25 minutes").
