@@ -43,6 +43,11 @@ def check_blocks(blocks: list[dict], max_blocks: int = LIMITS["blocks"]) -> None
                 assert 0 < len(button["action_id"]) <= LIMITS["action_id"]
                 assert button["action_id"] not in action_ids, "action_id repeated in one message"
                 action_ids.add(button["action_id"])
+        elif kind == "input":  # the Home tab's search box
+            element = block["element"]
+            assert element["type"] == "plain_text_input" and 0 < len(element["action_id"]) <= LIMITS["action_id"]
+            assert 0 < len(block["label"]["text"]) <= 2000 and len(element["placeholder"]["text"]) <= 150
+            assert len(element.get("initial_value", "")) <= element.get("max_length", 3000)
         else:
             assert kind == "divider", f"unexpected block type {kind}"
         Block.parse(block).validate_json()  # slack_sdk's models raise on what Slack refuses
