@@ -182,3 +182,18 @@ def test_without_facility_files_a_hospital_question_says_the_amount_is_the_physi
     ans = engine.answer("hospital payment for 58558")
     assert ans.status == "answered" and ans.codes == ["58558"]
     assert "Import CMS's OPPS Addendum B" in text(ans)
+
+
+def test_modifier_and_multiple_procedure_questions_stay_theirs_with_facility_files(fac_engine):
+    ans = fac_engine.answer("case cancelled after anesthesia in the ASC, modifier?")
+    assert "74" in ans.modifiers
+    ans = fac_engine.answer("calc 57520 58120 at the hospital")
+    assert ans.intent not in ("hospital", "asc") and {"57520", "58120"} <= set(ans.codes)
+
+
+def test_hospital_question_in_a_locality_prices_the_physician_there(fac_engine):
+    fy = fac_engine.kb.years[2026]
+    seattle = next(loc for loc in fy.localities if "SEATTLE" in loc.name.upper())
+    expected = amount(fy.rvus[("58563", "")], fy.release, "facility", seattle)
+    ans = fac_engine.answer("what does 58563 pay at the hospital in seattle")
+    assert ans.intent == "hospital" and money(expected) in text(ans)

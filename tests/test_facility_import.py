@@ -209,3 +209,73 @@ def test_facility_files_in_a_cms_zip_and_beside_fee_schedule_files(tmp_path, cap
     assert status == 0, out
     assert "CY2026 ASC Addendum AA (April 2026)" in out and "anesthesia conversion factors" in out
     assert "ZIP codes: 42,956" in out  # the fee schedule import took the rest
+
+
+def tiny_xlsx(path: Path, rows: list[list[str]]) -> Path:
+    """A minimal workbook (inline strings), as any spreadsheet program can write one."""
+    def col(i: int) -> str:
+        return chr(65 + i)
+
+    cells = "".join(
+        f'<row r="{n}">' + "".join(f'<c r="{col(i)}{n}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in
+                                   enumerate(r)) + "</row>" for n, r in enumerate(rows, start=1))
+    main_ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{main_ns}"><sheets><sheet name="a" sheetId="1"/></sheets>'
+                                      "</workbook>")
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main_ns}"><sheetData>{cells}</sheetData>'
+                                               "</worksheet>")
+    return path
+
+
+def test_hcpcs_workbooks_by_header_names_and_their_problems(tmp_path):
+    rows = [["HCPC", "SEQNUM", "RECID", "LONG DESCRIPTION", "SHORT DESCRIPTION"]]
+    rows += [[f"A{i:04d}", "00100", "3", f"Supply number {i}", f"Supply {i}"] for i in range(1100)]
+    rows += [["J9998", "00100", "3", "Injection, drug name that goes", "Inj"], ["J9998", "00200", "4", "on, 1 mg", ""]]
+    d = parse("HCPC2026_APR_ANWEB.xlsx", tiny_xlsx(tmp_path / "HCPC2026_APR_ANWEB.xlsx", rows).read_bytes())
+    assert d.period == "2026-04" and ("J9998", "Injection, drug name that goes on, 1 mg", "Inj") in d.rows
+    no_long = [[c for j, c in enumerate(r) if j != 3] for r in rows]
+    with pytest.raises(CmsFileError, match=r"HCPC2026_APR_ANWEB.xlsx:1: Long Description: column missing"):
+        parse("HCPC2026_APR_ANWEB.xlsx", tiny_xlsx(tmp_path / "b.xlsx", no_long).read_bytes())
+    bad_code = [*rows, ["J99", "00100", "3", "A short code", ""]]
+    with pytest.raises(CmsFileError, match=r"HCPC2026_APR_ANWEB.xlsx:1104: HCPCS: 'J99' is not a HCPCS code"):
+        parse("HCPC2026_APR_ANWEB.xlsx", tiny_xlsx(tmp_path / "c.xlsx", bad_code).read_bytes())
+
+
+def test_opps_addendum_a_with_a_bad_apc_number(tmp_path):
+    bad = spoil(tmp_path, OPPS_A, replace=(b"\n5414\t", b"\n54x4\t"))
+    with pytest.raises(CmsFileError, match=r"Addendum A.11122024.txt:\d+: APC: '54x4' is not an APC number"):
+        parse(bad.name, bad.read_bytes())
+
+
+def test_opps_file_without_a_year_anywhere(tmp_path):
+    bad = spoil(tmp_path, OPPS_B, name="addendum_b.txt", replace=(b"for CY 2025", b"for this year"))
+    with pytest.raises(CmsFileError, match=r"addendum_b.txt:1: cannot tell the year"):
+        parse(bad.name, bad.read_bytes())
+
+
+def test_broken_facility_yaml_is_reported_with_file_line_entry_field(tmp_path):
+    from bot.facility.knowledge import load_facility_knowledge
+    from bot.yamlfile import KnowledgeError
+    from tests.conftest import ROOT
+
+    text = (ROOT / "knowledge" / "facility.yaml").read_text()
+    (tmp_path / "facility.yaml").write_text(text.replace('J1: {paid: "yes"', 'J1: {paid: "perhaps"'))
+    with pytest.raises(KnowledgeError) as err:
+        load_facility_knowledge(tmp_path)
+    line = next(i for i, t in enumerate(text.splitlines(), start=1) if t.strip().startswith("J1:"))
+    assert f"knowledge/facility.yaml:{line}: J1: paid: must be one of yes, no, sometimes" in str(err.value)
+
+
+def test_the_database_is_read_only_and_opened_per_thread(facility_dir):
+    import sqlite3
+    import threading
+
+    data = db.load(facility_dir)
+    with pytest.raises(sqlite3.OperationalError):
+        data.query("DELETE FROM opps")
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(data.one("SELECT COUNT(*) FROM asc")[0]))
+    thread.start()
+    thread.join()
+    assert seen and seen[0] > 0

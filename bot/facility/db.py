@@ -134,9 +134,14 @@ def write(datasets: list[Dataset], data_dir: Path) -> list[Written]:
                 os.unlink(tmp)
 
 
+def _ro_uri(path: Path) -> str:
+    """A read-only SQLite URI for `path` (percent-encoded: a data directory may hold spaces, '?' or '#')."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
 def _readable(path: Path) -> bool:
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        con = sqlite3.connect(_ro_uri(path), uri=True)
         try:
             return con.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == (str(SCHEMA_VERSION),)
         finally:
@@ -187,17 +192,22 @@ class FacilityData:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
-        con = self._con()
         self.datasets: dict[str, list[DatasetInfo]] = {}
-        for row in con.execute("SELECT kind, period, year, title, source, sha256, rows, imported, extra "
-                               "FROM dataset ORDER BY kind, period DESC"):
-            info = DatasetInfo(*row[:8], json.loads(row[8] or "{}"))
-            self.datasets.setdefault(info.kind, []).append(info)
+        # A connection of its own, closed at once: the Slack server loads the engine before forking its
+        # workers, and an SQLite connection must not cross a fork; each thread opens its own on first use.
+        con = sqlite3.connect(_ro_uri(path), uri=True)
+        try:
+            for row in con.execute("SELECT kind, period, year, title, source, sha256, rows, imported, extra "
+                                   "FROM dataset ORDER BY kind, period DESC"):
+                info = DatasetInfo(*row[:8], json.loads(row[8] or "{}"))
+                self.datasets.setdefault(info.kind, []).append(info)
+        finally:
+            con.close()
 
     def _con(self) -> sqlite3.Connection:
         con = getattr(self._local, "con", None)
         if con is None:
-            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            con = sqlite3.connect(_ro_uri(self.path), uri=True, check_same_thread=False)
             self._local.con = con
         return con
 
