@@ -86,7 +86,7 @@ def not_paid_sentence(kb: KnowledgeBase, rvu: Rvu, label: str) -> str:
     """The headline for a code Medicare does not pay from RVUs: what happens instead, and no amount."""
     words = status_words(kb, rvu)
     tag = "a drug (J code)" if words.code == "drug" else f"CMS status {rvu.status}, {words.name}"
-    return f"Medicare does not pay {label} under the physician fee schedule ({tag}): {words.instead}"
+    return f"{label} has no Medicare physician fee schedule amount ({tag}): {words.instead}"
 
 
 def condition_sentence(kb: KnowledgeBase, rvu: Rvu) -> str:
