@@ -245,3 +245,8 @@ def test_a_topic_about_one_code_answers_for_that_code(engine):
 def test_choosing_between_two_named_modifiers_is_decided_by_the_situation(engine):
     answer = ask(engine, "procedure terminated for low blood pressure, 52 or 53?")
     assert answer.modifiers[0] == "53" and answer.headline.startswith("Not 52. Use 53")
+
+
+def test_a_value_of_a_code_named_in_words_is_not_a_topic(engine):
+    answer = ask(engine, "LEEP payment in the office vs facility")
+    assert answer.intent != "topic" and answer.codes[:1] == ["57461"]
