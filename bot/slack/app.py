@@ -1,22 +1,28 @@
 """The Bolt app: settings and an engine in, a Slack app with its middleware and listeners out.
 
 The same `build_app` serves Socket Mode (`cptbot serve`) and HTTP (gunicorn on `bot.slack.wsgi`), so both
-answer alike. It makes no network call at start-up: the bot's identity (`auth.test`, needed to recognise
-its own messages and mention) is fetched on the first request and kept for the life of the process.
+answer alike. No request ever waits on the Web API: Bolt's authorization is `BotIdentity.authorizer()`
+(the configured token at once; the bot's ids from a background `auth.test`, see bot.slack.identity), and
+every Web API client retries rate limits, server and connection errors (bot.slack.webapi) on a pool of
+follow-up threads sized for slow calls.
 """
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_token_skipped
+from slack_sdk import WebClient
 
 from bot.engine import Engine
 from bot.slack import listeners
 from bot.slack.dedup import SeenEvents
+from bot.slack.identity import BotIdentity, bot_user_from_body
 from bot.slack.messages import log_failure
 from bot.slack.middleware import dedupe_events, ignore_bots_and_subtypes
 from bot.slack.settings import Settings
-
-WEB_API_TIMEOUT = 10  # seconds; Slack's Web API answers in well under a second
+from bot.slack.webapi import WEB_API_TIMEOUT, follow_up_executor, retry_handlers
 
 
 def _kind(body: dict) -> str:
@@ -29,33 +35,50 @@ def log_error(error: Exception, body: dict) -> None:
     log_failure(_kind(body), error)
 
 
+class _NoTokenSkippedWarning(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN "will be ignored" whenever `authorize` is given and the variable is
+    set; here the token is used (by `authorize`), so the warning would only mislead whoever reads the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_token_skipped()
+
+
 def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None) -> App:
     """A ready Bolt app. `seen` defaults to an in-memory ledger (right for one process).
 
     With a client id (`settings.oauth`) the app is installed per workspace (bot.slack.oauth) and each
-    request finds its workspace's token in the installation store; otherwise it has one bot token.
+    request finds its workspace's token in the installation store; otherwise it has one bot token, and
+    its ids are learnt off the request path (bot.slack.identity).
     """
-    oauth: dict = {}
+    options: dict = {}
     if settings.oauth:
         from bot.slack.oauth import oauth_app_options
 
-        oauth = oauth_app_options(settings)
+        options = oauth_app_options(settings)
+    # Every per-request client Bolt makes copies this one's base URL, timeout and retry handlers.
+    client = WebClient(token=None if options else settings.bot_token, base_url=settings.api_url,
+                       timeout=WEB_API_TIMEOUT, retry_handlers=retry_handlers())
+    oauth = bool(options)
+    if not oauth:
+        options = {"authorize": BotIdentity(client, settings.bot_token).authorizer()}  # no auth.test on a request
+    bolt_log = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _NoTokenSkippedWarning) for f in bolt_log.filters):
+        bolt_log.addFilter(_NoTokenSkippedWarning())
     app = App(
         name="cptbot",
-        token=None if oauth else settings.bot_token,
-        **oauth,
+        client=client,
+        **options,
         signing_secret=settings.signing_secret or "",
-        token_verification_enabled=False,
+        # HTTP requests are verified before Bolt sees them (bot.slack.verify.SignedOnly, which never logs a
+        # body); Bolt checks again, and its refusal line is cut to its first sentence (bot.slack.logs).
         request_verification_enabled=not settings.socket_mode,
         ssl_check_enabled=not settings.socket_mode,
         # Listeners run in the request's thread: `/cpt` answers inside its ack with no wait (Bolt's other
         # mode polls for the ack every 10 ms). Web API work goes to lazy listeners, after Slack has its 200.
         process_before_response=True,
+        listener_executor=follow_up_executor(),
     )
-    # Bolt reads SLACK_BOT_TOKEN itself and warns when a `client` is passed too, so the client it built is
-    # pointed at the configured Web API instead (every per-request client copies these).
-    app.client.base_url = settings.api_url
-    app.client.timeout = WEB_API_TIMEOUT
+    app.use(bot_user_from_body)
     if oauth:
         app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: delete from the store
     app.use(ignore_bots_and_subtypes)

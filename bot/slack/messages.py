@@ -103,9 +103,15 @@ def acknowledge(ack: Ack) -> None:
 
 
 def log_failure(kind: str, error: Exception) -> None:
-    """A failed delivery, logged by kind and cause only: never the request (it holds the question)."""
+    """A failed delivery, logged by kind and cause only: never the request (it holds the question).
+
+    Called once the client's retries (rate limits, 5xx, connection errors) are spent: the answer is lost.
+    """
     if isinstance(error, SlackApiError):
-        log.warning("%s: Slack Web API call failed: %s", kind, error.response.get("error", "unknown error"))
+        log.warning("%s: answer not delivered: Slack Web API said %s", kind,
+                    error.response.get("error", "unknown error"))
+    elif isinstance(error, OSError):
+        log.warning("%s: answer not delivered: Slack Web API unreachable (%s)", kind, type(error).__name__)
     else:
         log.error("%s: listener failed", kind, exc_info=error)
 

@@ -32,6 +32,7 @@ from bot.slack.installations import (
     StoredBotAuthorize,
 )
 from bot.slack.settings import Settings
+from bot.slack.webapi import retry_handlers
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -66,7 +67,8 @@ def oauth_app_options(settings: Settings, data_dir: Path | None = None) -> dict:
         raise DatabaseError(f"cannot use the installation database ({database.safe_url}): "
                             f"{type(exc).__name__}; check that it is reachable and writable.") from None
     rotator = TokenRotator(client_id=settings.client_id, client_secret=settings.client_secret,
-                           client=WebClient(base_url=settings.api_url, timeout=WEB_API_TIMEOUT))
+                           client=WebClient(base_url=settings.api_url, timeout=WEB_API_TIMEOUT,
+                                            retry_handlers=retry_handlers()))
     oauth_settings = OAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,

@@ -19,8 +19,8 @@ from bot.slack.logs import configure_logging
 from bot.slack.settings import Settings
 
 log = logging.getLogger("bot.slack")
-GUNICORN_SETTINGS = ("workers", "threads", "worker_class", "preload_app", "keepalive", "timeout",
-                     "graceful_timeout", "accesslog", "loglevel")
+GUNICORN_SETTINGS = ("workers", "threads", "worker_class", "worker_connections", "preload_app", "keepalive",
+                     "timeout", "graceful_timeout", "accesslog", "loglevel", "logger_class")
 
 
 def serve(settings: Settings, engine: Engine, host: str = "0.0.0.0") -> int:

@@ -8,6 +8,9 @@ rotating bot token that lives `token_lifetime` seconds, and its refresh token), 
 new bot token; the tokens it handed out are in `issued`.
 `failing` makes Web API methods fail (`{"chat.postMessage": "invalid_auth"}`, or `"*"` for all) and, like
 a careless server, echo the Authorization header back: a test can prove the token never reaches a log.
+`statuses` makes the next calls of a method answer with HTTP statuses (`{"chat.postMessage": [429, 500]}`:
+a 429 carries `Retry-After: 1`), one per call, then normally; `delays` holds a method's answer back
+(`{"auth.test": 5.0}` seconds; such a call is recorded when it arrives).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ class StandIn:
         self.token_lifetime = 43200  # seconds, as Slack's rotating tokens
         self.enterprise_id: str | None = ENTERPRISE_ID
         self.issued: list[str] = []  # bot tokens handed out by oauth.v2.access, oldest first
+        self.statuses: dict[str, list[int]] = {}
+        self.delays: dict[str, float] = {}
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -161,9 +166,23 @@ class StandIn:
                             body[key] = json.loads(body[key])
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 call = Call(path=self.path, body=body, headers=headers)
-                reply = json.dumps(standin._reply(call, headers)).encode()
-                standin._record(call)
-                self.send_response(200)
+                delay = standin.delays.get(call.method, 0.0)
+                if delay:  # a held-back call is recorded when it arrives
+                    standin._record(call)
+                    time.sleep(delay)
+                with standin._cond:
+                    scripted = standin.statuses.get(call.method) or []
+                    status = scripted.pop(0) if scripted else 200
+                if status == 200:
+                    reply = json.dumps(standin._reply(call, headers)).encode()
+                else:
+                    reply = json.dumps({"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
+                                       ).encode()
+                if not delay:
+                    standin._record(call)
+                self.send_response(status)
+                if status == 429:
+                    self.send_header("retry-after", "1")
                 self.send_header("content-type", "application/json; charset=utf-8")
                 self.send_header("content-length", str(len(reply)))
                 self.end_headers()

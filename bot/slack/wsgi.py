@@ -4,9 +4,9 @@
 the master process with `--preload`, before forking workers), so importing this module is free and
 tests can build the very same WSGI app with `create_application(settings, engine)`.
 
-Routes: `POST /slack/events` (events, `/cpt`, and interactivity all arrive here, signature-checked by
-Bolt), `GET /healthz` (200 once the engine is loaded: a load balancer's readiness check). Anything
-else is a 404.
+Routes: `POST /slack/events` (events, `/cpt`, and interactivity all arrive here; the signature is checked
+by bot.slack.verify.SignedOnly before anything parses the body, then again by Bolt), `GET /healthz` (200
+once the engine is loaded: a load balancer's readiness check). Anything else is a 404.
 """
 
 from __future__ import annotations
@@ -29,8 +29,10 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 def create_application(settings: Settings, engine: Engine, seen: SeenEvents | None = None) -> WsgiApp:
     """The WSGI callable: Bolt's WSGI adapter on /slack/events, plus /healthz."""
     from bot.slack.app import build_app
+    from bot.slack.verify import SignedOnly
 
-    bolt = SlackRequestHandler(build_app(settings, engine, seen), path=EVENTS_PATH)
+    bolt = SignedOnly(SlackRequestHandler(build_app(settings, engine, seen), path=EVENTS_PATH),
+                      settings.signing_secret or "", EVENTS_PATH)
     health = b'{"ok": true}\n'
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:

@@ -64,3 +64,38 @@ def test_the_manifest_creates_the_app_in_one_step():
     assert len(urls) == 1 and urls.pop().endswith("/slack/events")
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+
+
+def test_stalled_bodies_are_answered_408_and_closed_while_healthz_keeps_answering():
+    import socket
+
+    with StandIn() as standin:
+        port = processes.free_port()
+        argv = processes.expand_port(processes.procfile_command("web"), port)
+        with processes.running(argv, processes.env(standin.api_url, port), port) as server:
+            body = sr.slash_command("57461", standin.url("commands/1")).encode()
+            head = "".join(f"{k}: {v}\r\n" for k, v in sr.sign(body.decode()).items())
+            stalled = []
+            for _ in range(64):  # headers and half the body, then nothing
+                s = socket.create_connection(("127.0.0.1", port), timeout=30)
+                s.sendall(f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: {sr.FORM}\r\n{head}"
+                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body[: len(body) // 2])
+                stalled.append(s)
+            try:
+                assert sr.get(server["base"] + "/healthz").status == 200
+                reply = sr.post(server["base"] + "/slack/events", sr.slash_command("57461", standin.url("c/2")))
+                assert reply.status == 200 and "57461" in reply.json()["text"]
+                answers = [_until_closed(s) for s in stalled]  # the server gives up on each and closes it
+                assert all(a.startswith(b"HTTP/1.1 408") for a in answers), answers[:3]
+            finally:
+                for s in stalled:
+                    s.close()
+    assert "Traceback" not in server["stderr"], server["stderr"]
+
+
+def _until_closed(sock) -> bytes:
+    """Everything the server sends until it closes the connection (a socket timeout fails the test)."""
+    data = b""
+    while chunk := sock.recv(4096):
+        data += chunk
+    return data

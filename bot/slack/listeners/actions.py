@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 
-from slack_bolt import App, Respond
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.engine import Engine
@@ -27,6 +27,7 @@ from bot.slack.messages import (
     public_message,
     reported,
 )
+from bot.slack.webapi import post_to_response_url
 
 log = logging.getLogger("bot.slack")
 
@@ -42,36 +43,32 @@ def _where(body: dict) -> tuple[str | None, str | None]:
     return channel, thread_ts
 
 
-def _sent(kind: str, response) -> None:
-    """A response_url post does not raise when Slack refuses it (expired, used 5 times): log that here."""
-    if getattr(response, "status_code", 200) != 200:
-        log.warning("%s: response_url refused the message: HTTP %s", kind, response.status_code)
-
-
 def register(app: App, engine: Engine) -> None:
     @reported("share")
-    def share(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+    def share(body: dict, action: dict, client: WebClient) -> None:
         question = action.get("value") or ""
         user = (body.get("user") or {}).get("id")
         message = public_message(answer_question(engine, question, user, "share"), asked_by=user, question=question)
-        if body.get("response_url"):
-            _sent("share", respond(response_type="in_channel", replace_original=False, **message))
-            if (body.get("container") or {}).get("is_ephemeral"):
-                _sent("share", respond(delete_original=True))
+        url = body.get("response_url")
+        if url:
+            shared = post_to_response_url("share", url, {"response_type": "in_channel", "replace_original": False,
+                                                         **message})
+            if shared and (body.get("container") or {}).get("is_ephemeral"):
+                post_to_response_url("share", url, {"delete_original": True})
             return
         channel, _ = _where(body)
         if channel:
             client.chat_postMessage(channel=channel, **message)
 
     @reported("choice")
-    def choose(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+    def choose(body: dict, action: dict, client: WebClient) -> None:
         question = action.get("value") or ""
         user = (body.get("user") or {}).get("id")
         answer = answer_question(engine, question, user, "choice")
         container = body.get("container") or {}
         if container.get("is_ephemeral") and body.get("response_url"):
-            _sent("choice", respond(replace_original=True, response_type="ephemeral",
-                                    **private_message(answer, question)))
+            post_to_response_url("choice", body["response_url"], {
+                "replace_original": True, "response_type": "ephemeral", **private_message(answer, question)})
             return
         channel, thread_ts = _where(body)
         if not channel:
@@ -80,21 +77,22 @@ def register(app: App, engine: Engine) -> None:
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, **public_message(answer))
 
     @reported("details")
-    def details(body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+    def details(body: dict, action: dict, client: WebClient) -> None:
         question = action.get("value") or ""
         user = (body.get("user") or {}).get("id")
         answer = answer_question(engine, question, user, "details")
         container = body.get("container") or {}
         if container.get("is_ephemeral") and body.get("response_url"):
-            _sent("details", respond(replace_original=True, response_type="ephemeral",
-                                     **private_message(answer, question, full=True)))
+            post_to_response_url("details", body["response_url"], {
+                "replace_original": True, "response_type": "ephemeral", **private_message(answer, question, full=True)})
             return
         channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
         ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
         if channel and ts:
             client.chat_update(channel=channel, ts=ts, **public_message(answer, full=True))
         elif body.get("response_url"):
-            _sent("details", respond(replace_original=True, **public_message(answer, full=True)))
+            post_to_response_url("details", body["response_url"], {"replace_original": True,
+                                                                    **public_message(answer, full=True)})
 
     app.action(SHARE_ACTION)(ack=acknowledge, lazy=[share])
     app.action(DETAILS_ACTION)(ack=acknowledge, lazy=[details])
