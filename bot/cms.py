@@ -15,6 +15,7 @@ a user names (files, folders, CMS's zips) and `classify` tells what a file is by
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -88,11 +89,68 @@ class RvuFile:
 
 
 def decode(data: bytes) -> str:
-    """CMS files are cp1252 in places; bytes cp1252 leaves undefined fall back to latin-1."""
+    """CMS files are cp1252 in places; bytes cp1252 leaves undefined fall back to latin-1.
+
+    A file that starts with a UTF-8 byte-order mark (a ZIP5 file re-saved by an editor) was written as
+    UTF-8: the mark is dropped and the rest read as UTF-8 (cp1252 would turn the mark into "ï»¿" and the
+    first record would no longer line up).
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8):].decode("utf-8")
+        except UnicodeDecodeError:
+            data = data[len(codecs.BOM_UTF8):]
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def csv_rows(text: str, name: str) -> list[list[str]]:
+    """Every row of a CSV text, or one CmsFileError naming file, line and column (never a csv traceback).
+
+    Refused: binary data (a NUL byte in the first 64 KB: a CMS file never has one), a carriage return alone
+    inside an unquoted cell, and a cell over the csv module's size limit. The line and the column (counted
+    from 1) of the offending character are found in the text itself.
+    """
+    nul = text.find("\x00", 0, 65536)
+    if nul >= 0:
+        raise _at(text, name, nul, "binary data (a NUL byte), not a CMS text file")
+    if looks_binary(text):
+        first = _CONTROL.search(text)
+        raise _at(text, name, first.start() if first else 0, "binary data (control characters throughout), "
+                                                            "not a CMS text file")
+    reader = csv.reader(io.StringIO(text))
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        if "field larger" in str(exc):
+            raise CmsFileError(name, "a cell longer than any CMS cell: binary data, not a CMS text file",
+                               line=reader.line_num or None) from None
+        stray = re.search(r"\r(?!\n)", text)
+        if stray is None:
+            raise CmsFileError(name, f"not readable as CSV ({exc})", line=reader.line_num or None) from None
+        raise _at(text, name, stray.start(), "a carriage return alone inside a cell (the file was edited or "
+                                              "damaged; CMS files end lines with CR LF)") from None
+    return rows
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def looks_binary(text: str) -> bool:
+    """More than 1% control characters (tab, CR and LF aside) in the first 64 KB: no CMS text file has any."""
+    head = text[:65536]
+    return len(_CONTROL.findall(head)) > len(head) // 100
+
+
+def _at(text: str, name: str, at: int, what: str) -> CmsFileError:
+    """A problem at character offset `at`: its line and its column (commas before it, plus one)."""
+    line_start = text.rfind("\n", 0, at) + 1
+    line = text.count("\n", 0, at) + 1
+    return CmsFileError(name, what, line=line, column=f"column {text.count(',', line_start, at) + 1}")
 
 
 def _norm_title(parts: Iterable[str]) -> str:
@@ -101,7 +159,7 @@ def _norm_title(parts: Iterable[str]) -> str:
 
 def parse_rvu_text(text: str, name: str) -> RvuFile:
     """Parse the text of a PPRRVU*.csv file. `name` is only used in error messages."""
-    lines = list(csv.reader(io.StringIO(text)))
+    lines = csv_rows(text, name)
     header_at = next((i for i, r in enumerate(lines[:MAX_HEADER_LINES]) if r and r[0].strip() == "HCPCS"), None)
     if header_at is None:
         raise CmsFileError(name, "not a CMS RVU file: no header line starting with HCPCS in its first "
@@ -204,7 +262,7 @@ GPCI_COLUMNS = {"mac": "MEDICARE ADMINISTRATIVE CONTRACTOR", "state": "STATE", "
 
 def parse_gpci_text(text: str, name: str) -> tuple[int, tuple[Locality, ...]]:
     """Parse Addendum E (GPCI2025.csv, GPCI2026.csv): the year and every locality's three GPCIs."""
-    lines = list(csv.reader(io.StringIO(text)))
+    lines = csv_rows(text, name)
     header_at = next((i for i, r in enumerate(lines[:MAX_HEADER_LINES])
                       if r and r[0].strip().upper().startswith("MEDICARE ADMINISTRATIVE CONTRACTOR")), None)
     if header_at is None:
@@ -340,7 +398,7 @@ def parse_county_text(text: str, name: str) -> CountyFile:
     numbers and MACs without leading zeros, a locality listed twice, notes under the table. Keys are
     zero-padded here so they equal the GPCI file's (mac, number) keys; a row listed twice is kept once.
     """
-    lines = list(csv.reader(io.StringIO(text)))
+    lines = csv_rows(text, name)
     header_at = next((i for i, r in enumerate(lines[:MAX_HEADER_LINES])
                       if r and r[0].strip().upper().startswith("MEDICARE ADM")
                       and any("COUNTIES" in c.upper() for c in r)), None)
@@ -528,7 +586,10 @@ def detect_kind(text: str) -> str:
     upper = "\n".join(head).upper()
     if "RECORD LAYOUT" in upper:
         return "zip_layout"
-    rows = list(csv.reader(head))
+    try:
+        rows = list(csv.reader(head))
+    except csv.Error:  # a stray carriage return or binary: the reader for the file's name explains it
+        rows = []
     if any(r and r[0].strip().upper() == "HCPCS" for r in rows):
         return "rvu" if "RELATIVE VALUE" in upper else "hcpcs_table"
     for r in rows:
@@ -601,6 +662,35 @@ def _pick(container: str, names: list[str], notes: list[str]) -> list[tuple[str,
     return [(n, n in qp_twins) for n in chosen]
 
 
+MAX_MEMBER_BYTES = 64 * 1024 * 1024  # what one zip member may inflate to: 16 times CMS's largest imported file
+_CHUNK = 1024 * 1024
+
+
+def _inflate(archive: zipfile.ZipFile, member: str, display: str) -> bytes:
+    """A member's bytes, inflated chunk by chunk and refused once past MAX_MEMBER_BYTES.
+
+    The size a zip declares can lie (a small "zip bomb" inflates to gigabytes), so the declared size is
+    checked first and the bytes actually inflated are counted as they come.
+    """
+    too_big = CmsFileError(display, f"inflates to more than {MAX_MEMBER_BYTES // (1024 * 1024)} MB, far more than "
+                                    "any CMS file: refused (a damaged or malicious archive?)")
+    if archive.getinfo(member).file_size > MAX_MEMBER_BYTES:
+        raise too_big
+    parts: list[bytes] = []
+    size = 0
+    try:
+        with archive.open(member) as stream:
+            while chunk := stream.read(_CHUNK):
+                size += len(chunk)
+                if size > MAX_MEMBER_BYTES:
+                    raise too_big
+                parts.append(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError):
+        raise CmsFileError(display, "cannot be read from the archive (damaged or truncated download, or "
+                                    "encrypted?)") from None
+    return b"".join(parts)
+
+
 def _from_zip(name: str, data: bytes, notes: list[str]) -> list[CmsInput]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -615,14 +705,40 @@ def _from_zip(name: str, data: bytes, notes: list[str]) -> list[CmsInput]:
         out = []
         for member, qp_only in _pick(name, members, notes):
             base = member.rsplit("/", 1)[-1]
-            try:
-                content = archive.read(member)
-            except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
-                raise CmsFileError(f"{name}/{base}", "cannot be read from the archive (damaged or truncated "
-                                                     "download?)") from None
+            content = _inflate(archive, member, f"{name}/{base}")
             out.append(CmsInput(name=base, display=f"{name}/{base}", data=content, archive=name,
                                 archive_sha256=digest, picked=True, qp_only=qp_only))
+    notes.extend(_misnamed(name, out))
     return out
+
+
+def _misnamed(zip_name: str, members: list[CmsInput]) -> list[str]:
+    """Notes for a zip named for one release (RVU26C.zip) that holds another's files.
+
+    What the files say wins (their title lines name year and month, and answers cite the member's own file
+    name), but the mismatch is said out loud: importing "RVU26C.zip" must not quietly replace CY2025 data.
+    """
+    named = RELEASE_NAME_RE.search(zip_name.rsplit("/", 1)[-1].upper())
+    if named is None:
+        return []
+    expected = f"RVU{named.group(1)}{named.group(2)}"
+    notes = []
+    for item in members:
+        kind = kind_by_name(item.name)
+        try:
+            if kind == "rvu":
+                found = rvu_release(peek_rvu_text(item.text, item.display), item.name)
+                if found != expected:
+                    notes.append(f"{zip_name} is named for release {expected}, but {item.name} in it is release "
+                                 f"{found} (CY20{found[3:5]}): imported as {found}, and answers cite {item.name}")
+            elif kind == "gpci":
+                year, _ = parse_gpci_text(item.text, item.display)
+                if year % 100 != int(named.group(1)):
+                    notes.append(f"{zip_name} is named for CY20{named.group(1)}, but {item.name} in it holds the "
+                                 f"CY{year} GPCIs: imported as CY{year}")
+        except CmsFileError:
+            continue  # the import itself reports what is wrong with the file
+    return notes
 
 
 def _read(path: Path, display: str) -> bytes:
