@@ -231,14 +231,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_slack(args: argparse.Namespace) -> int:
-    """Measure a signed `/cpt` round trip through gunicorn (the Procfile's server) on loopback.
+    """Measure signed `/cpt` round trips through gunicorn (the Procfile's server) on loopback.
 
-    Starts a stand-in for Slack's Web API and gunicorn on 127.0.0.1, sends N signed slash commands from a
-    few client threads, and prints p50/p99 latency and requests per second. Needs no Slack account.
+    Starts a stand-in for Slack's Web API and gunicorn on 127.0.0.1, then: everyday questions at
+    concurrency 64 (p50/p99 latency, requests per second, errors); worst-case 2,000-character questions at
+    concurrency 64 (the slowest ack against Slack's 3 s); and /healthz and /cpt while 64 connections
+    stall mid-body (their slowest answer). Needs no Slack account.
     """
     from bot.slack.bench import run
 
-    print(run(requests=args.requests, clients=args.clients, workers=args.workers, threads=args.threads))
+    print(run(requests=args.requests, clients=args.clients, workers=args.workers, threads=args.threads,
+              worst=args.worst, stalled=args.stalled))
     return 0
 
 
@@ -263,10 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="HTTP port (default: $PORT, else 3000)")
     serve.add_argument("--host", default="0.0.0.0", help="HTTP address to listen on (default 0.0.0.0)")
     bench_slack = add("bench-slack", cmd_bench_slack)
-    bench_slack.add_argument("--requests", type=int, default=3000, help="signed /cpt requests to send")
-    bench_slack.add_argument("--clients", type=int, default=4, help="client threads sending them")
+    bench_slack.add_argument("--requests", type=int, default=6400, help="everyday /cpt requests to send")
+    bench_slack.add_argument("--clients", type=int, default=64, help="concurrent keep-alive clients")
     bench_slack.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    bench_slack.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    bench_slack.add_argument("--threads", type=int, help="threads per gunicorn worker (default: the Procfile's)")
+    bench_slack.add_argument("--worst", type=int, default=640, help="worst-case 2,000-character requests")
+    bench_slack.add_argument("--stalled", type=int, default=64, help="connections stalled mid-body")
     kb = sub.add_parser("kb", help="check, build and import the knowledge base")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     validate = add("validate", cmd_kb_validate, kb_sub)

@@ -56,6 +56,7 @@ OWN_SPOT_WEIGHT = 0.25  # and the words it adds to those already explained must 
 MODIFIER_INTENTS = ("modifier", "modifier_which")
 SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS prices as rows of their own
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
+MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
                          r"weeks?|days? later|follow[- ]?up)\b", re.I)
 
@@ -382,7 +383,9 @@ class Engine:
         multi = r.has("compare") or r.has("multiple_procedures") or r.has("which_code")
         if multi:
             parts = [p for p in SPLIT_RE.split(r.text) if p and p.strip()]
-            if len(parts) > 1:
+            # Each side is read again (and may borrow the other sides' words): a bounded number of sides
+            # keeps a long "x vs y vs z ..." message linear; more sides than that are read as one text.
+            if 1 < len(parts) <= MAX_SIDES:
                 found: list[str] = []
                 fy = self.kb.years[self._year(r)]
                 for i, part in enumerate(parts):

@@ -18,9 +18,9 @@ from slack_sdk import WebClient
 from bot.engine import Engine
 from bot.slack import listeners
 from bot.slack.dedup import SeenEvents
-from bot.slack.identity import BotIdentity, bot_user_from_body
+from bot.slack.identity import BotIdentity
 from bot.slack.messages import log_failure
-from bot.slack.middleware import dedupe_events, ignore_bots_and_subtypes
+from bot.slack.middleware import event_guard
 from bot.slack.settings import Settings
 from bot.slack.webapi import WEB_API_TIMEOUT, follow_up_executor, retry_handlers
 
@@ -78,11 +78,9 @@ def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None
         process_before_response=True,
         listener_executor=follow_up_executor(),
     )
-    app.use(bot_user_from_body)
     if oauth:
         app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked: delete from the store
-    app.use(ignore_bots_and_subtypes)
-    app.use(dedupe_events(seen or SeenEvents()))
+    app.use(event_guard(seen or SeenEvents()))
     app.error(log_error)
     listeners.register(app, engine)
     return app

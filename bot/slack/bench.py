@@ -1,10 +1,15 @@
-"""`cptbot bench-slack`: a signed `/cpt` round trip through the production server, timed on loopback.
+"""`cptbot bench-slack`: signed `/cpt` round trips through the production server, timed on loopback.
 
 It runs what the Procfile's `web:` line runs (gunicorn with bot.slack.gunicorn_conf on bot.slack.wsgi),
-pointed at a local stand-in for Slack's Web API, and sends signed, form-encoded slash commands from a
-few client threads over keep-alive connections, as Slack's edge would. Reported: p50/p99 latency of the
-whole round trip (signature check, engine, Block Kit, JSON) and requests per second. A benchmark, not a
-test: the numbers depend on the machine, and nothing asserts on them.
+pointed at a local stand-in for Slack's Web API, and sends signed, form-encoded slash commands from
+client threads over keep-alive connections, as Slack's edge would. Three runs:
+1. everyday questions at concurrency 64: p50/p99 latency of the whole round trip (signature check,
+   engine, Block Kit, JSON), requests per second, errors;
+2. worst-case 2,000-character questions (the engine's cut) at concurrency 64: the slowest ack, and how
+   many took 3 s or more (Slack's limit);
+3. 64 stalled connections (headers and half a body, re-opened as the server closes them) while
+   `/healthz` and `/cpt` are asked on fresh connections: their slowest answer (the target is 1 s).
+A benchmark, not a test: the numbers depend on the machine (and on its other work), nothing asserts.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import http.client
 import os
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +35,17 @@ QUESTIONS = ("what's the wRVU for LEEP", "57520", "cone biopsy", "cryo", "hyster
              "medicare payment for 58558 in manhattan", "modifier 59 vs XU", "57461 global period", "help",
              "how did 57461 change from 2025 to 2026")
 WARMUP = 100
+SLACK_LIMIT = 3.0  # seconds Slack waits for an ack
+
+
+def worst_case_questions() -> list[str]:
+    """2,000-character questions that stress each text scan: many codes, ZIP cues, states, mentions,
+    modifiers, unknown words for the spelling corrector, "vs" sides, markup; all of them in one."""
+    words = " ".join(f"zq{i:03d}xlor" for i in range(200))
+    shapes = ["57461 ", "zip 10001 in 99213 ", "99213 in NY for CA ", "<@U0BOT|", "modifier 59 -25 XU ",
+              "hysterscopy colposcpy biopsi ", "2025 vs 2026 last year ", "&amp;&lt;<http://x|y> ",
+              "calc 58558 + 57461 + ", words + " ", "leep vs cone, "]
+    return [(shape * (2000 // len(shape) + 1))[:2000] for shape in shapes]
 
 
 def _free_port() -> int:
@@ -52,7 +67,7 @@ class _Client:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.secret = secret.encode()
 
-    def cpt(self, body: str) -> float:
+    def cpt(self, body: str, check: bool = True) -> float:
         ts = str(int(time.time()))
         signature = "v0=" + hmac.new(self.secret, f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
         start = time.perf_counter()
@@ -62,7 +77,7 @@ class _Client:
         response = self.conn.getresponse()
         payload = response.read()
         elapsed = time.perf_counter() - start
-        if response.status != 200 or b'"ephemeral"' not in payload:
+        if response.status != 200 or (check and b'"ephemeral"' not in payload):
             raise RuntimeError(f"unexpected reply {response.status}: {payload[:200]!r}")
         return elapsed
 
@@ -92,10 +107,115 @@ def _start_server(port: int, api_url: str, secret: str, workers: int, threads: i
     raise RuntimeError("gunicorn did not become healthy within 60 s")
 
 
-def run(requests: int = 3000, clients: int = 4, workers: int = 2, threads: int = 4) -> str:
-    """Run the benchmark and return the report."""
+def _concurrent(port: int, secret: str, bodies: list[str], clients: int, per_client: int,
+                check: bool = True) -> tuple[list[float], int, float]:
+    """`clients` keep-alive clients each sending `per_client` bodies: (latencies, errors, wall seconds)."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    start_line = threading.Barrier(clients + 1)
+
+    def client(offset: int) -> None:
+        c = _Client(port, secret)
+        mine: list[float] = []
+        failed = 0
+        start_line.wait()
+        for i in range(per_client):
+            try:
+                mine.append(c.cpt(bodies[(offset + i) % len(bodies)], check))
+            except (OSError, RuntimeError, http.client.HTTPException):
+                failed += 1
+                c = _Client(port, secret)
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    pool = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for t in pool:
+        t.start()
+    start_line.wait()
+    start = time.perf_counter()
+    for t in pool:
+        t.join()
+    return latencies, errors[0], time.perf_counter() - start
+
+
+def _stall(port: int, head: bytes, stop: threading.Event, opened: list[int]) -> None:
+    """Keep one stalled connection open: headers and half a body, then nothing; re-open when closed."""
+    while not stop.is_set():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+                sock.sendall(head)
+                opened[0] += 1
+                sock.settimeout(0.5)
+                while not stop.is_set():
+                    try:
+                        if not sock.recv(4096):
+                            break  # the server gave up on us: stall again on a new connection
+                    except TimeoutError:
+                        continue
+        except OSError:
+            time.sleep(0.05)
+
+
+def _timed_get(port: int, path: str) -> float:
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"{path} answered {response.status}")
+    return time.perf_counter() - start
+
+
+def _under_stall(port: int, secret: str, body: str, stalled: int, probes: int) -> tuple[list[float], list[float], int]:
+    """/healthz and /cpt latencies on fresh connections while `stalled` connections hold their bodies back."""
+    ts = str(int(time.time()))
+    signature = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    head = (f"POST /slack/events HTTP/1.1\r\nHost: bench\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"X-Slack-Request-Timestamp: {ts}\r\nX-Slack-Signature: {signature}\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n{body[: len(body) // 2]}").encode()
+    stop = threading.Event()
+    opened = [0]
+    holders = [threading.Thread(target=_stall, args=(port, head, stop, opened), daemon=True) for _ in range(stalled)]
+    for t in holders:
+        t.start()
+    try:
+        deadline = time.monotonic() + 10
+        while opened[0] < stalled and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # let the server's threads pick them up
+        health: list[float] = []
+        cpt: list[float] = []
+        for _ in range(probes):
+            health.append(_timed_get(port, "/healthz"))
+            c = _Client(port, secret)
+            cpt.append(c.cpt(body))
+            c.conn.close()
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        for t in holders:
+            t.join(5)
+    return health, cpt, opened[0]
+
+
+def _ms(values: list[float], p: float) -> str:
+    return f"{percentile(values, p) * 1000:.1f} ms" if values else "-"
+
+
+def run(requests: int = 6400, clients: int = 64, workers: int = 2, threads: int | None = None,
+        worst: int = 640, stalled: int = 64, probes: int = 20) -> str:
+    """Run the three benchmarks and return the report."""
+    from bot.slack import gunicorn_conf
+
+    threads = threads or gunicorn_conf.threads
     secret = secrets.token_hex(16)
     port = _free_port()
+    lines = [f"gunicorn {workers} workers x {threads} threads (gthread) on loopback, {os.cpu_count()} CPUs "
+             f"(load average {os.getloadavg()[0]:.1f} at start: other work on this machine slows every figure)"]
     with StandIn() as standin, tempfile.TemporaryFile() as log:
         proc = _start_server(port, standin.api_url, secret, workers, threads, log)
         try:
@@ -104,28 +224,25 @@ def run(requests: int = 3000, clients: int = 4, workers: int = 2, threads: int =
             warm = _Client(port, secret)
             for i in range(WARMUP):
                 warm.cpt(bodies[i % len(bodies)])
-            latencies: list[float] = []
-            lock = threading.Lock()
-            per_client = max(1, requests // clients)
 
-            def client(offset: int) -> None:
-                c = _Client(port, secret)
-                mine = [c.cpt(bodies[(offset + i) % len(bodies)]) for i in range(per_client)]
-                with lock:
-                    latencies.extend(mine)
+            latencies, errors, wall = _concurrent(port, secret, bodies, clients, max(1, requests // clients))
+            lines.append(f"1. /cpt, everyday questions, concurrency {clients}: {len(latencies)} requests, "
+                         f"{errors} errors\n   p50 {_ms(latencies, 50)}   p99 {_ms(latencies, 99)}   max "
+                         f"{_ms(latencies, 100)}   {len(latencies) / wall:.0f} requests per second")
 
-            pool = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-            start = time.perf_counter()
-            for t in pool:
-                t.start()
-            for t in pool:
-                t.join()
-            wall = time.perf_counter() - start
+            hostile = [_slash_body(q, response_url) for q in worst_case_questions()]
+            latencies, errors, wall = _concurrent(port, secret, hostile, clients, max(1, worst // clients))
+            late = sum(1 for t in latencies if t >= SLACK_LIMIT)
+            lines.append(f"2. /cpt, worst-case 2,000-character questions, concurrency {clients}: {len(latencies)} "
+                         f"requests, {errors} errors\n   p50 {_ms(latencies, 50)}   p99 {_ms(latencies, 99)}   "
+                         f"slowest ack {_ms(latencies, 100)}   {late} at or over {SLACK_LIMIT:.0f} s")
+
+            health, cpt, opened = _under_stall(port, secret, bodies[0], stalled, probes)
+            lines.append(f"3. {stalled} stalled connections (headers and half a body; {opened} opened as the "
+                         f"server closed them): {probes} probes on fresh connections\n   /healthz p50 "
+                         f"{_ms(health, 50)}   slowest {_ms(health, 100)}   /cpt p50 {_ms(cpt, 50)}   slowest "
+                         f"{_ms(cpt, 100)}")
         finally:
             proc.terminate()
             proc.wait(30)
-    return (f"signed /cpt round trips through gunicorn ({workers} workers x {threads} threads, gthread), "
-            f"{clients} keep-alive clients, {len(latencies)} requests, {os.cpu_count()} CPUs\n"
-            f"  p50 {percentile(latencies, 50) * 1000:.2f} ms   p99 {percentile(latencies, 99) * 1000:.2f} ms   "
-            f"mean {statistics.fmean(latencies) * 1000:.2f} ms   max {max(latencies) * 1000:.2f} ms\n"
-            f"  {len(latencies) / wall:.0f} requests per second")
+    return "\n".join(lines)

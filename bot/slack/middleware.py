@@ -1,8 +1,9 @@
 """Global middleware: what never reaches a listener.
 
 Bolt's own chain already checks the signature, answers `url_verification` and drops our own bot's
-events. These two add what a Q&A bot needs on top: other bots, edits and every other message subtype are
-not questions, and an event Slack retries must be answered once.
+events. These add what a Q&A bot needs on top: other bots, edits and every other message subtype are
+not questions, and an event Slack retries must be answered once. `event_guard` runs them as one
+middleware (what the app installs).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from slack_bolt.response import BoltResponse
 
 from bot.slack.dedup import SeenEvents
+from bot.slack.identity import bot_user_from_body
 
 log = logging.getLogger("bot.slack")
 
@@ -48,3 +50,25 @@ def dedupe_events(seen: SeenEvents) -> Callable[..., BoltResponse | None]:
         return None
 
     return dedupe
+
+
+def event_guard(seen: SeenEvents) -> Callable[..., BoltResponse | None]:
+    """The global middleware in one function: Bolt builds the injected arguments of every middleware on every
+    request (a slash command too), so one middleware instead of three keeps `/cpt` cheaper.
+
+    For events only: the bot's user id from `authorizations` when not known yet (bot.slack.identity), then
+    bots, edits and subtypes dropped, then a repeated `event_id` acknowledged without running a listener.
+    """
+    dedupe = dedupe_events(seen)
+
+    def guard(body: dict, context, request, next: Callable[[], None]) -> BoltResponse | None:
+        if body.get("type") != "event_callback":
+            next()
+            return None
+        bot_user_from_body(body, context, lambda: None)
+        dropped = ignore_bots_and_subtypes(body, lambda: None)
+        if dropped is not None:
+            return dropped
+        return dedupe(body, request, next)
+
+    return guard

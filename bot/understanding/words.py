@@ -17,8 +17,10 @@ from bot.knowledge import Lexicon
 
 MAX_CHARS = 2000
 _SLACK_LINK = re.compile(r"<(?:[^<>|]*\|)?([^<>]*)>")
-_SLACK_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-_SLACK_SPECIAL = re.compile(r"<!(?:channel|here|everyone)[^>]*>")
+# Labels stop at the next angle bracket ([^<>]*, not [^>]*): an unclosed `<@U1|` must not make the pattern
+# rescan the rest of the text once per occurrence (quadratic in a long message).
+_SLACK_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^<>]*)?>")
+_SLACK_SPECIAL = re.compile(r"<!(?:channel|here|everyone)[^<>]*>")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[&/][a-z0-9]+)*")
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
