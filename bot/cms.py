@@ -106,7 +106,7 @@ def decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def csv_rows(text: str, name: str) -> list[list[str]]:
+def csv_rows(text: str, name: str, delimiter: str = ",") -> list[list[str]]:
     """Every row of a CSV text, or one CmsFileError naming file, line and column (never a csv traceback).
 
     Refused: binary data (a NUL byte in the first 64 KB: a CMS file never has one), a carriage return alone
@@ -120,7 +120,7 @@ def csv_rows(text: str, name: str) -> list[list[str]]:
         first = _CONTROL.search(text)
         raise _at(text, name, first.start() if first else 0, "binary data (control characters throughout), "
                                                             "not a CMS text file")
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     rows: list[list[str]] = []
     try:
         for row in reader:
@@ -147,10 +147,11 @@ def looks_binary(text: str) -> bool:
 
 
 def _at(text: str, name: str, at: int, what: str) -> CmsFileError:
-    """A problem at character offset `at`: its line and its column (commas before it, plus one)."""
+    """A problem at character offset `at`: its line and its column (delimiters before it, plus one)."""
     line_start = text.rfind("\n", 0, at) + 1
     line = text.count("\n", 0, at) + 1
-    return CmsFileError(name, what, line=line, column=f"column {text.count(',', line_start, at) + 1}")
+    delimiter = "\t" if text.count("\t", line_start, at) > text.count(",", line_start, at) else ","
+    return CmsFileError(name, what, line=line, column=f"column {text.count(delimiter, line_start, at) + 1}")
 
 
 def _norm_title(parts: Iterable[str]) -> str:
@@ -666,7 +667,7 @@ MAX_MEMBER_BYTES = 64 * 1024 * 1024  # what one zip member may inflate to: 16 ti
 _CHUNK = 1024 * 1024
 
 
-def _inflate(archive: zipfile.ZipFile, member: str, display: str) -> bytes:
+def inflate(archive: zipfile.ZipFile, member: str, display: str) -> bytes:
     """A member's bytes, inflated chunk by chunk and refused once past MAX_MEMBER_BYTES.
 
     The size a zip declares can lie (a small "zip bomb" inflates to gigabytes), so the declared size is
@@ -705,7 +706,7 @@ def _from_zip(name: str, data: bytes, notes: list[str]) -> list[CmsInput]:
         out = []
         for member, qp_only in _pick(name, members, notes):
             base = member.rsplit("/", 1)[-1]
-            content = _inflate(archive, member, f"{name}/{base}")
+            content = inflate(archive, member, f"{name}/{base}")
             out.append(CmsInput(name=base, display=f"{name}/{base}", data=content, archive=name,
                                 archive_sha256=digest, picked=True, qp_only=qp_only))
     notes.extend(_misnamed(name, out))

@@ -91,3 +91,13 @@ def test_a_zip_named_for_2026_holding_2025_files_says_what_it_found(tmp_path):
     said = " ".join(notes)
     assert "RVU26C.zip is named for release RVU26C" in said and "RVU25D" in said
     assert "answers cite PPRRVU2025_Oct.csv" in said and "CY2025 GPCIs" in said
+
+
+def test_the_facility_readers_name_a_stray_carriage_return_too():
+    from bot.facility import readers
+
+    text = (CMS / "rvu25d" / "ANES2025.csv").read_bytes().decode("cp1252")
+    cut = text.index("\n", text.index("\n") + 1) + 4  # inside the first cell of the third line
+    with pytest.raises(CmsFileError) as caught:
+        readers.parse_anesthesia_cf(text[:cut] + "\r" + text[cut:], "ANES2025.csv")
+    assert caught.value.line == 3 and caught.value.column == "column 1" and "carriage return" in str(caught.value)

@@ -8,7 +8,6 @@ written. `bot.facility.db.write` then stores the parsed datasets.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -16,7 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.cms import IMPORTED_KINDS, CmsFileError, decode, kind_by_name
+from bot.cms import IMPORTED_KINDS, CmsFileError, csv_rows, decode, inflate, kind_by_name
 from bot.facility import readers, xlsx
 from bot.facility.readers import Dataset
 
@@ -98,8 +97,7 @@ def _parse(name: str, data: bytes) -> Dataset:
     if kind == "anes_cf":
         return readers.parse_anesthesia_cf(text, name)
     if kind == "anes_base":
-        return readers.parse_anesthesia_base_units(list(csv.reader(io.StringIO(text), delimiter="\t")),
-                                                    name)
+        return readers.parse_anesthesia_base_units(csv_rows(text, name, delimiter="\t"), name)
     if kind == "hcpcs_fixed":
         return readers.parse_hcpcs_fixed(text, name)
     claimed = name_kind(name)
@@ -129,10 +127,7 @@ def _from_zip(display: str, data: bytes, prepared: Prepared) -> bool:
             base = bases[m]
             if base.lower().endswith(".xlsx") and base.rsplit(".", 1)[0].lower() in stems:
                 continue
-            try:
-                content = archive.read(m)
-            except (zipfile.BadZipFile, OSError, EOFError):
-                raise CmsFileError(f"{display}/{base}", "cannot be read from the archive (damaged?)") from None
+            content = inflate(archive, m, f"{display}/{base}")  # capped: a zip bomb is refused in one line
             prepared.datasets.append(parse(f"{display}/{base}", content))
         if chosen:
             prepared.notes.append(f"{display}: read {len(chosen)} facility file{'s' if len(chosen) != 1 else ''}")

@@ -16,14 +16,12 @@ Every problem is a `CmsFileError` naming the file, the line and the column.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import statistics
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from bot.cms import CmsFileError
+from bot.cms import CmsFileError, csv_rows
 
 CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
 MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")
@@ -184,12 +182,12 @@ def _opps_period(rows: list[list[str]], header_at: int, file_name: str, name: st
     return year, month, banner
 
 
-def _tsv_rows(text: str) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(text), delimiter="\t"))
+def _tsv_rows(text: str, name: str) -> list[list[str]]:
+    return csv_rows(text, name, delimiter="\t")
 
 
 def parse_opps_b(text: str, name: str) -> Dataset:
-    rows = _tsv_rows(text)
+    rows = _tsv_rows(text, name)
     h = _find_header(rows, ("HCPCS CODE",), name, "an OPPS Addendum B")
     cols = _columns(rows[h], OPPS_B, ("ci", "copay_national", "copay_adjusted", "note"), name, h)
     year, month, _ = _opps_period(rows, h, name, name)
@@ -223,7 +221,7 @@ def parse_opps_b(text: str, name: str) -> Dataset:
 
 
 def parse_opps_a(text: str, name: str) -> Dataset:
-    rows = _tsv_rows(text)
+    rows = _tsv_rows(text, name)
     h = _find_header(rows, ("APC",), name, "an OPPS Addendum A")
     cols = _columns(rows[h], OPPS_A, ("weight", "rate", "copay_minimum", "si"), name, h)
     year, month, _ = _opps_period(rows, h, name, name)
@@ -273,7 +271,7 @@ QUARTER_RE = re.compile(r"^(JANUARY|APRIL|JULY|OCTOBER)\s+(20\d\d)\s+PAYMENT IND
 
 def parse_asc(text: str, name: str) -> Dataset:
     """Addendum AA or BB (which one: the multiple-procedure column only AA has, or the title line)."""
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = csv_rows(text, name)
     h = _find_header(rows, ("HCPCS CODE", "HCPCS"), name, "an ASC addendum")
     banner = " ".join(c for r in rows[:h] for c in r if c).upper()
     names = [norm_header(c) for c in rows[h]]
@@ -355,7 +353,7 @@ ANES_CF = {"mac": ("CONTRACTOR",), "locality": ("LOCALITY",), "name": ("LOCALITY
 
 def parse_anesthesia_cf(text: str, name: str) -> Dataset:
     """ANES2025.csv: contractor, locality, locality name and the anesthesia conversion factor of each."""
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = csv_rows(text, name)
     h = _find_header(rows, ("CONTRACTOR",), name, "the CMS anesthesia conversion factor file (ANES*.csv)")
     cols = _columns(rows[h], ANES_CF, (), name, h)
     cf_col = next((i for i, c in enumerate(rows[h]) if "ANES CF" in norm_header(c)), None)
