@@ -52,3 +52,25 @@ def test_a_failing_web_api_call_is_logged_without_the_token_or_the_question(fail
     for secret in (sr.BOT_TOKEN, sr.SIGNING_SECRET, "TestBotTokenValue"):
         assert secret not in log
     assert "Jane Roe" not in log and QUESTION not in log
+
+
+def test_hostile_requests_to_the_production_server_leave_no_body_and_no_forged_line_in_its_log():
+    with StandIn() as standin:
+        port = processes.free_port()
+        argv = processes.expand_port(processes.procfile_command("web"), port)
+        with processes.running(argv, processes.env(standin.api_url, port), port) as server:
+            url = server["base"] + "/slack/events"
+            forged = "wrvu for LEEP for patient Jane Roe\n2026-01-01 00:00:00,000 ERROR bot.slack: FORGED"
+            for body, headers in [
+                (sr.slash_command(forged, standin.url("c/1")), {}),  # unsigned
+                (sr.slash_command(forged, standin.url("c/1")), {"X-Slack-Request-Timestamp": "soon",
+                                                                 "X-Slack-Signature": "v0=00"}),
+                ('{"type": "event_callback", "event": {"text": "Jane Roe\\r\\nFORGED"}}', {}),
+                ("payload=%7Bx", {}),
+            ]:
+                assert sr.post(url, body, headers=headers, signed=False).status == 401
+            reply = sr.post(url, sr.slash_command(forged, standin.url("c/2")))  # signed: answered, not logged
+            assert reply.status == 200 and reply.json()["response_type"] == "ephemeral"
+    log = server["stderr"]
+    assert "refused requests to /slack/events" in log
+    assert "Jane" not in log and "FORGED" not in log and "Traceback" not in log
