@@ -180,13 +180,16 @@ class StandIn:
                                        ).encode()
                 if not delay:
                     standin._record(call)
-                self.send_response(status)
-                if status == 429:
-                    self.send_header("retry-after", "1")
-                self.send_header("content-type", "application/json; charset=utf-8")
-                self.send_header("content-length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
+                try:
+                    self.send_response(status)
+                    if status == 429:
+                        self.send_header("retry-after", "1")
+                    self.send_header("content-type", "application/json; charset=utf-8")
+                    self.send_header("content-length", str(len(reply)))
+                    self.end_headers()
+                    self.wfile.write(reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the app gave up waiting (a held-back answer): nothing to tell it
 
             def log_message(self, format: str, *args) -> None:
                 pass
