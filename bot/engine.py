@@ -301,9 +301,9 @@ class Engine:
         topics = self.topic_finder.find(r.tokens) if general else []
         # a code named by number leaves out every topic but one about that very code ("what does 99211 need")
         topics = [(s, t) for s, t in topics if set(known_codes) <= set(t.codes)]
-        if topics and not known_codes and any(r.has(i) for i in ("rvu", "payment")) \
+        if topics and not known_codes and any(r.has(i) for i in ("rvu", "payment", "which_code")) \
                 and self._codes_by_words(r)[0]:
-            topics = []  # "LEEP payment in the office vs facility": a value of a code named in words
+            topics = []  # "LEEP payment office vs facility", "how do I report this shave": a code named in words
         found = self.situation_finder.find(r.tokens)
         if not topics and not found:
             return None
