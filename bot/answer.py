@@ -62,6 +62,8 @@ class Answer:
     # The rest of the full card: left out of the short reply, one step away (Slack's Details button,
     # `cptbot ask --full`). `sections` holds only what bears on what was asked.
     details: list[Section] = field(default_factory=list)
+    # The whole card, when the short reply trimmed a section (bot.answers.focus); None: sections + details.
+    full: list[Section] | None = None
     choices: list[Choice] = field(default_factory=list)
     source: str = ""
     notes: list[str] = field(default_factory=list)

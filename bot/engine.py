@@ -21,6 +21,7 @@ from bot import replies
 from bot.answer import Answer
 from bot.answers import ANSWERERS
 from bot.answers.decline import DeclineFinder, DeclineMatch
+from bot.answers.focus import shorten
 from bot.answers.situations import SituationFinder
 from bot.answers.topics import TopicFinder
 from bot.catalog import compiled, files_fingerprint, kb_fingerprint, merge_store, name_index
@@ -182,7 +183,7 @@ class Engine:
             ans.headline = " ".join([*ask.notes, ans.headline])
         if reading.truncated:
             ans.notes.append(f"Your message was long: I read only its first {2000:,} characters.")
-        return ans
+        return shorten(ans)
 
     def ask(self, r: Reading, ctx: AskContext, decline: DeclineMatch | None = None) -> Ask:
         """What the question asks and about what. The order of the checks is the precedence of the kinds.
@@ -241,6 +242,9 @@ class Engine:
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
             named, _, _ = self._codes_by_words(r)
             codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
+        if codes:
+            # "what is CPT code 20610 for SI joint injection": words naming another procedure outright
+            codes += [c for c in self._spotted(r) if c not in codes]
         if r.has("modifier_which") and not ent.codes and not ent.modifiers:
             # "which modifier when the patient returns to the OR": the situation's words can also fit a
             # procedure's name, but the person asked for a modifier, so the modifiers are searched first.

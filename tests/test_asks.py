@@ -78,3 +78,15 @@ def test_a_short_reply_keeps_to_what_was_asked_and_the_card_is_one_step_away(ful
     short, whole = render_text(answer), render_text(answer, full=True)
     assert "090" in answer.headline and "Billing indicators" not in short and "Billing indicators" in whole
     assert len(short) < 800 < len(whole)
+
+
+def test_a_code_named_by_number_and_another_procedure_named_in_words_both_answer(full):
+    answer = full.answer("is 20610 the right code for a sacroiliac joint injection?")
+    assert answer.codes[0] == "20610" and "27096" in answer.codes
+
+
+def test_a_modifier_reply_keeps_to_what_was_asked_and_the_full_card_has_the_rest(full):
+    answer = full.answer("does modifier 59 change what medicare pays?")
+    short, whole = render_text(answer), render_text(answer, full=True)
+    assert "Payment:" in short and "Not when:" not in short
+    assert "Not when:" in whole and len(short) < len(whole)

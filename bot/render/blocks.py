@@ -141,7 +141,8 @@ def render_blocks(answer: Answer, extra_buttons: Sequence[dict] = (), max_blocks
     if answer.title:
         head.append(header_block(answer.title))
     head.append(text_block(answer.headline))
-    shown = [*answer.sections, *(answer.details if full else ())]
+    whole = answer.full if answer.full is not None else [*answer.sections, *answer.details]
+    shown = whole if full else answer.sections
     body = [block for section in shown for block in section_blocks(section)]
     tail: list[dict] = []
     if answer.details and not full and question:

@@ -14,7 +14,8 @@ def render_text(answer: Answer, full: bool = False) -> str:
     if answer.title:
         out.append(answer.title)
     out.append(answer.headline)
-    for section in [*answer.sections, *(answer.details if full else ())]:
+    whole = answer.full if answer.full is not None else [*answer.sections, *answer.details]
+    for section in (whole if full else answer.sections):
         out.append("")
         out.append(f"{section.title}:" if section.title else "")
         out.extend(f"  {fact.label}: {fact.value}" for fact in section.facts)
