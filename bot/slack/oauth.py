@@ -20,6 +20,7 @@ from pathlib import Path
 
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,7 +33,6 @@ from bot.slack.installations import (
     StoredBotAuthorize,
 )
 from bot.slack.settings import Settings
-from bot.slack.webapi import retry_handlers
 
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -66,9 +66,13 @@ def oauth_app_options(settings: Settings, data_dir: Path | None = None) -> dict:
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot use the installation database ({database.safe_url}): "
                             f"{type(exc).__name__}; check that it is reachable and writable.") from None
+    # A refresh that Slack rate-limits (429: not processed) or that never reached it is tried again; a 5xx
+    # is not, since the refresh may have happened and its refresh token been used.
+    refresh_client = WebClient(base_url=settings.api_url, timeout=WEB_API_TIMEOUT,
+                               retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=2),
+                                               ConnectionErrorRetryHandler(max_retry_count=1)])
     rotator = TokenRotator(client_id=settings.client_id, client_secret=settings.client_secret,
-                           client=WebClient(base_url=settings.api_url, timeout=WEB_API_TIMEOUT,
-                                            retry_handlers=retry_handlers()))
+                           client=refresh_client)
     oauth_settings = OAuthSettings(
         client_id=settings.client_id,
         client_secret=settings.client_secret,

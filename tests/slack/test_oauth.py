@@ -237,3 +237,16 @@ def test_rotating_and_refresh_tokens_never_reach_a_log_line():
     line = RedactSecrets([CLIENT_SECRET]).redact(
         f"saved xoxe.xoxb-1-OAuthBotToken0001 refresh xoxe-1-RefreshToken0001 secret {CLIENT_SECRET}")
     assert "OAuthBotToken" not in line and "RefreshToken" not in line and CLIENT_SECRET not in line
+
+
+def test_a_failed_refresh_still_answers_with_the_unexpired_token_and_says_why(oauth, caplog):
+    oauth.standin.token_lifetime = 60
+    oauth.install()
+    oauth.standin.failing["oauth.v2.access"] = "invalid_refresh_token"
+    oauth.standin.clear()
+    with caplog.at_level("WARNING", logger="bot.slack"):
+        oauth.dm("57461", "EvRefreshFails")
+        [post] = oauth.posts()
+    assert post.headers["authorization"] == f"Bearer {oauth.standin.issued[0]}"
+    assert "bot token refresh failed" in caplog.text and "invalid_refresh_token" in caplog.text
+    assert "RefreshToken" not in caplog.text and "OAuthBotToken" not in caplog.text
