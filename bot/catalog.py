@@ -6,16 +6,21 @@ Two things live here because they change together when a release is imported:
 - `name_index`: the word index over every nameable code. Imported codes are named by their CMS short
   descriptor with CMS's abbreviations expanded ("Xcapsl ctrc rmvl w/o ecp" -> "extracapsular cataract
   removal without ..."), plus the everyday names of `knowledge/common_names.yaml`. Building it over
-  17,000 codes takes longer than answering thousands of questions, so it is pickled in the data
-  directory and reused while the knowledge files and the imported releases are unchanged.
+  17,000 codes takes longer than answering thousands of questions, so it is kept in the data directory's
+  `cache/` and reused while the knowledge files and the imported releases are unchanged.
+
+Caches are JSON (`compiled`), never pickle: a file in the data directory is data, and loading it can only
+make instances of cptbot's own record classes (named in the file, checked against `bot.` modules, filled
+without running their code), never run anything.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
+import json
 import logging
 import os
-import pickle
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,7 +36,7 @@ if TYPE_CHECKING:
     from bot.store import Store
 
 log = logging.getLogger(__name__)
-INDEX_FORMAT = 2  # bump when ProcedureIndex or the naming rules change shape
+INDEX_FORMAT = 3  # bump when ProcedureIndex or the naming rules change shape
 T = TypeVar("T")
 # The modules whose code shapes what is cached: a change to any of them invalidates every cache entry.
 _CODE = ("knowledge.py", "records.py", "yamlfile.py", "catalog.py", "understanding/words.py",
@@ -117,29 +122,107 @@ def files_fingerprint(*folders: Path) -> str:
     return h.hexdigest()[:24]
 
 
+class _NotCacheable(TypeError):
+    """A value holds something the JSON cache cannot write (it is then built at every start instead)."""
+
+
+_PLAIN = (str, int, float, bool, type(None))
+_CLASSES: dict[str, type] = {}
+
+
+def _encode(value: object) -> object:
+    """`value` as JSON-ready data; tuples, sets and non-string keys are tagged so `_decode` restores them."""
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, tuple):
+        return {"~t": [_encode(v) for v in value]}
+    if isinstance(value, frozenset | set):
+        return {"~f" if isinstance(value, frozenset) else "~s": [_encode(v) for v in value]}
+    if isinstance(value, dict):
+        if all(type(k) is str and not k.startswith("~") for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {"~m": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    cls = type(value)
+    has_dict = hasattr(value, "__dict__")
+    if not cls.__module__.startswith("bot.") or (not has_dict and not hasattr(cls, "__slots__")):
+        raise _NotCacheable(f"{cls.__module__}.{cls.__qualname__}")
+    fields = vars(value) if has_dict else {name: getattr(value, name) for name in cls.__slots__}  # type: ignore
+    return {"~o": f"{cls.__module__}:{cls.__qualname__}", "~v": {k: _encode(v) for k, v in fields.items()}}
+
+
+def _class(name: str) -> type:
+    cls = _CLASSES.get(name)
+    if cls is None:
+        module, _, qualname = name.partition(":")
+        if not module.startswith("bot.") or "." in qualname:
+            raise ValueError(f"not a cptbot class: {name}")
+        found = getattr(importlib.import_module(module), qualname, None)
+        if not isinstance(found, type) or found.__module__ != module:
+            raise ValueError(f"not a cptbot class: {name}")
+        cls = _CLASSES[name] = found
+    return cls
+
+
+def _object_hook(d: dict) -> object:
+    if len(d) > 2 or not d:
+        return d
+    key = next(iter(d))
+    if key[:1] != "~":
+        return d
+    if key == "~t":
+        return tuple(d[key])
+    if key == "~f":
+        return frozenset(d[key])
+    if key == "~s":
+        return set(d[key])
+    if key == "~m":
+        return {(tuple(k) if isinstance(k, list) else k): v for k, v in d[key]}
+    if key == "~o":
+        cls = _class(d["~o"])
+        obj = object.__new__(cls)
+        if hasattr(obj, "__dict__"):
+            obj.__dict__.update(d["~v"])
+        else:
+            for k, v in d["~v"].items():
+                object.__setattr__(obj, k, v)
+        return obj
+    return d
+
+
+def _decode(text: str) -> object:
+    return json.loads(text, object_hook=_object_hook)
+
+
 def compiled(cache_dir: Path | None, kind: str, key: str, build: Callable[[], T]) -> T:
-    """`build()`, or its pickled result from an earlier process with the same `key`.
+    """`build()`, or its cached result from an earlier process with the same `key`.
 
     Used for what costs more to build than to load: the validated knowledge base and the word indexes.
-    A cache that cannot be read or written (read-only or full disk) is ignored: the value is built in
-    memory. Entries of the same kind with another key are removed when a new one is written.
+    The cache is JSON (see the module docstring). A cache that cannot be read or written (read-only or
+    full disk, damaged file) is ignored: the value is built in memory. Entries of the same kind with
+    another key are removed when a new one is written.
     """
     if cache_dir is None:
         return build()
-    path = cache_dir / f"{kind}-{key}.pickle"
+    path = cache_dir / f"{kind}-{key}.json"
     try:
-        with path.open("rb") as fh:
-            return pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return _decode(path.read_text(encoding="utf-8"))  # type: ignore[return-value]
+    except (OSError, ValueError, TypeError, AttributeError, ImportError, KeyError):
         pass
     value = build()
     try:
+        text = json.dumps(_encode(value), ensure_ascii=False, separators=(",", ":"))
+    except (_NotCacheable, ValueError) as exc:
+        log.info("%s not cached (%s); it is rebuilt at each start", kind, exc)
+        return value
+    try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob(f"{kind}-*.pickle"):
+        for old in (*cache_dir.glob(f"{kind}-*.json"), *cache_dir.glob(f"{kind}-*.pickle")):
             old.unlink(missing_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{kind}-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
         os.replace(tmp, path)
     except OSError as exc:
         log.info("%s not cached (%s); it is rebuilt at each start", kind, exc.strerror or type(exc).__name__)

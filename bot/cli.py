@@ -144,12 +144,14 @@ def cmd_kb_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_import(args: argparse.Namespace) -> int:
-    """Import CMS fee schedule files (the RVU zip, its CSVs, the ZIP5 file) into the data directory.
+    """Import CMS fee schedule files (the RVU zip, its CSVs, the ZIP5 file) and NCCI edits into the data dir.
 
     Give the RVU zip as downloaded from CMS (RVU26C.zip) or the files in it (PPRRVU*.csv, GPCI*.csv,
     *LOCCO*.csv), and CMS's ZIP code file (ZIP5_*.txt) for answers by ZIP code. Facility files are taken
     too: OPPS Addenda A and B, ASC Addenda AA and BB, anesthesia base units (xlsx or text) and conversion
-    factors (ANES*.csv), HCPCS Level II long descriptions (xlsx or CMS's fixed-width text). The year and release are
+    factors (ANES*.csv), HCPCS Level II long descriptions (xlsx or CMS's fixed-width text). NCCI: the
+    quarterly PTP zips (practitioner, outpatient hospital) or their .txt parts, and the MUE CSVs; their
+    quarter is read from the file name or first lines, else --effective. The year and release are
     read from the files. Releases already imported stay (the newest of a year answers); importing a release
     again replaces it. Everything is checked before anything is written: a bad file ends with
     `error: file:line: column: what is wrong` and the previous data is unchanged.
@@ -162,13 +164,22 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir) if args.data_dir else None
     try:
         facility = prepare_facility(args.paths)  # facility files are parsed and checked before anything is written
-        report = import_paths(facility.rest, data_dir) if facility.rest else None
+        report = import_paths(facility.rest, data_dir, effective=args.effective) if facility.rest else None
         lines = import_facility(facility, data_dir or default_data_dir())
     except (CmsFileError, StoreError) as exc:
         print(f"error: {exc}; nothing was imported, the previous data is unchanged.", file=sys.stderr)
         return 1
     print("\n".join((report.lines() if report else []) + lines))
     return 0
+
+
+def _iso_date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
 def cmd_kb_status(args: argparse.Namespace) -> int:
@@ -286,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     kb_import.add_argument("paths", nargs="+", metavar="PATH", help="CMS zip, CSV or ZIP5 files (or folders)")
     kb_import.add_argument("--data-dir", help="where to store the data (default: $CPTBOT_DATA_DIR or "
                            "$XDG_DATA_HOME/cptbot)")
+    kb_import.add_argument("--effective", type=_iso_date, metavar="YYYY-MM-DD",
+                           help="the quarter NCCI files take effect, when neither their names nor their first "
+                           "lines say it")
     kb_status = add("status", cmd_kb_status, kb_sub)
     kb_status.add_argument("--data-dir", help="the data directory to describe (default: as for import)")
     bench = add("bench", cmd_bench)

@@ -1,22 +1,38 @@
-"""The compiled store: CMS files imported once by `cptbot kb import`, then loaded in milliseconds.
+"""The compiled store: CMS fee schedule and NCCI files imported once by `cptbot kb import`, then read from
+one SQLite database (the standard library's sqlite3) that opens in a millisecond.
 
-A person downloads the fee schedule from CMS and imports it; every later `cptbot ask` (and the Slack app)
-loads the result from the data directory instead of parsing 2.6 MB of CSV per release. Layout:
+A person downloads the fee schedule and the NCCI edits from CMS and imports them; every later `cptbot ask`
+(and the Slack app) opens the database read-only instead of parsing CSV. The data directory holds:
 
-    store.json          the manifest: each release's facts, localities and source files (with SHA-256),
-                        the county files, the ZIP file, and which object file holds which rows.
-    objects/*.pickle    immutable row tables (one per release, one for the ZIP map), named by content hash.
-    preferences.sqlite3 saved locality and setting per person (bot.preferences; not touched here).
+    store.sqlite3        everything imported (below)
+    preferences.sqlite3  saved locality and setting per person (bot.preferences; not touched here)
+    cache/               indexes derived from the knowledge files and this database (bot.catalog)
 
-An import parses and cross-checks everything first, writes new object files beside the old ones, then
-swaps `store.json` with one `os.replace`: a reader sees either the old manifest or the new one, and a
-failed import (a bad file, a full disk) leaves the previous data exactly as it was. Object files no
-manifest names are removed afterwards; a loaded `Store` holds its rows' bytes, so it keeps answering.
+Tables of store.sqlite3:
 
-The row tables are pickles, read only from the user's own data directory, which is as trusted as the
-program itself. They load lazily: `load_store` reads the manifest and the bytes, and a release's rows are
-unpickled the first time that release is asked about (about 10 ms each), so `cptbot ask` stays fast with
-several releases side by side.
+    meta(key, value)     'manifest': JSON facts of each release (conversion factors, GPCIs, source files
+                         with SHA-256), the county files, the ZIP file and each NCCI edit set
+    rvus                 fee schedule rows, keyed (release, code, modifier); `line` keeps file order
+    zips                 ZIP code -> (MAC, locality)
+    ptp                  NCCI procedure-to-procedure edits keyed by one integer, `pair_key(edit set, column 1,
+                         column 2) + seq`: codes are base-36 numbers (26 bits each), `seq` (3 bits) numbers
+                         the rows of a pair CMS lists more than once (an edit deleted, a newer one for the
+                         same pair). A pair is one B-tree range lookup in either order; 2.5 million edits
+                         take 47 MB and insert in file order (CMS sorts by column 1, column 2)
+    mue                  medically unlikely edits keyed (edit_set, code)
+    rationales           the few dozen distinct PTP/MUE rationale texts, by id
+
+Every import builds a whole new database beside the current one (a copy of it, then this import's rows
+replace the rows of the same release or quarter), fsyncs it and swaps it in with one `os.replace`. A reader
+sees the old file or the new one, never a mix; a process that has the old file open keeps reading it. A
+failed import (a bad file, a full disk) removes its half-built copy and leaves the previous data exactly as
+it was. Nothing executable is ever read from the data directory (no pickle).
+
+Adding a table (h11's facility files, say): add its CREATE TABLE IF NOT EXISTS to `SCHEMA`, write its rows
+in `import_paths` between `_compose` and the manifest update (the connection is the new database; DELETE
+the rows of what is being replaced first, as `_insert_rvus` does), record its facts under a key of the
+manifest `doc`, and read it through `Store.db` (a thread-safe read-only `_Db`: `.one(sql, args)`,
+`.all(sql, args)`). Bump `FORMAT` only when an existing table changes shape.
 """
 
 from __future__ import annotations
@@ -25,13 +41,14 @@ import contextlib
 import dataclasses
 import json
 import os
-import pickle
+import shutil
+import sqlite3
 import threading
 import time
-from array import array
+import urllib.parse
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,9 +57,9 @@ from bot.records import FeeYear, Locality, Release, Rvu
 if TYPE_CHECKING:  # the CMS readers are only needed to import; `load_store` must start fast
     from bot.cms import CmsInput, CountyFile, RvuFile, ZipLocalityFile
 
-FORMAT = 1
-MANIFEST = "store.json"
-OBJECTS = "objects"
+FORMAT = 2  # 1 was the pickle-based store.json + objects/ of earlier versions
+DATABASE = "store.sqlite3"
+MANIFEST = DATABASE  # the one file whose bytes change with an import
 LOCK = ".import.lock"
 MONTHS = {"A": "January", "B": "April", "C": "July", "D": "October"}
 RVU_FIELDS = tuple(f.name for f in dataclasses.fields(Rvu))
@@ -118,6 +135,7 @@ class ImportReport:
     zip_year_quarter: str = ""
     sources: list[SourceFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    ncci: list[str] = field(default_factory=list)  # one line per NCCI edit set imported
     seconds: float = 0.0
 
     def lines(self) -> list[str]:
@@ -134,6 +152,7 @@ class ImportReport:
             out.append(f"  counties: {self.county_areas} localities described")
         if self.zips:
             out.append(f"  ZIP codes: {self.zips:,} ({_quarter(self.zip_year_quarter)})")
+        out.extend(f"  NCCI {line}" for line in self.ncci)
         out.extend(f"note: {n}" for n in self.notes)
         return out
 
@@ -174,9 +193,10 @@ class StoreStatus:
     releases: list[ReleaseStatus]  # newest first
     county_files: list[tuple[int, int, SourceFile]]  # (year, localities described, source)
     zip: ZipStatus | None
+    ncci: list[EditSet] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        if not self.releases and self.zip is None and not self.county_files:
+        if not self.releases and self.zip is None and not self.county_files and not self.ncci:
             return [f"No CMS data imported in {self.data_dir}: answers use the shipped knowledge base. "
                     "Import the RVU zip from CMS with `cptbot kb import RVU26C.zip`."]
         out = [f"Data directory: {self.data_dir}"]
@@ -194,6 +214,11 @@ class StoreStatus:
             out.append(f"ZIP codes: {z.zips:,} ({_quarter(z.year_quarter)}) in {z.localities} localities; "
                        f"imported {z.imported}")
             out.append(f"  {z.source.display}  sha256 {z.source.sha256}")
+        for s in self.ncci:
+            what = (f"{s.rows:,} pairs, {s.active:,} active" if s.kind == "ptp" else f"{s.rows:,} codes")
+            out.append(f"NCCI {'PTP edits' if s.kind == 'ptp' else 'MUEs'}, {s.setting}, {s.quarter}: {what}; "
+                       f"imported {s.imported}")
+            out.extend(f"  {f.display}  sha256 {f.sha256}" for f in s.sources)
         return out
 
 
@@ -204,6 +229,29 @@ def _quarter(year_quarter: str) -> str:
 # --- the loaded store -----------------------------------------------------------------------------------
 
 
+class _Db:
+    """One read-only connection to the current store database, shared by every thread of the process.
+
+    The file is opened `mode=ro&immutable=1`: an import never changes a published database, it replaces the
+    file whole (`os.replace`), so a process keeps reading the inode it opened while new processes see the
+    new one. SQLite's own locking is then useless work and is skipped.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
+        self.con = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self.lock = threading.Lock()
+
+    def one(self, sql: str, args: tuple = ()) -> tuple | None:
+        with self.lock:
+            return self.con.execute(sql, args).fetchone()
+
+    def all(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self.lock:
+            return self.con.execute(sql, args).fetchall()
+
+
 def _make_rvu(values: Iterable[Any]) -> Rvu:
     """An Rvu from stored values, filled the way pickle restores a frozen dataclass (no per-field setattr)."""
     rvu = object.__new__(Rvu)
@@ -211,134 +259,65 @@ def _make_rvu(values: Iterable[Any]) -> Rvu:
     return rvu
 
 
-# A release's rows are stored by column: numbers as one array of doubles, flags as one byte each, short
-# codes ("A", "XXX", "26") as one byte each into a small vocabulary, long text joined by a separator.
-# Loading that is a handful of C-level copies (about 3 ms a release) instead of 400,000 Python objects.
-SEPARATOR = "\x1f"
-
-
-def _encode_column(values: list[Any]) -> tuple:
-    if all(isinstance(v, bool) for v in values):
-        return ("flags", bytes(values))
-    if all(isinstance(v, float) for v in values):
-        return ("numbers", array("d", values).tobytes())
-    vocabulary = sorted(set(values))
-    if len(vocabulary) <= 255:
-        where = {v: i for i, v in enumerate(vocabulary)}
-        return ("choices", vocabulary, bytes(where[v] for v in values))
-    if any(SEPARATOR in v for v in values):
-        return ("list", values)
-    return ("text", SEPARATOR.join(values))
-
-
-def _decode_column(encoded: tuple) -> Any:
-    """A column as a sequence indexable by row number."""
-    kind = encoded[0]
-    if kind == "flags":
-        return _Flags(encoded[1])
-    if kind == "numbers":
-        numbers = array("d")
-        numbers.frombytes(encoded[1])
-        return numbers
-    if kind == "choices":
-        return _Choices(encoded[1], encoded[2])
-    if kind == "text":
-        return encoded[1].split(SEPARATOR)
-    return encoded[1]
-
-
-class _Flags:
-    __slots__ = ("data",)
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def __getitem__(self, i: int) -> bool:
-        return self.data[i] == 1
-
-    def tolist(self) -> list[bool]:
-        return list(map(bool, self.data))
-
-
-class _Choices:
-    __slots__ = ("data", "vocabulary")
-
-    def __init__(self, vocabulary: list[str], data: bytes):
-        self.vocabulary, self.data = vocabulary, data
-
-    def __getitem__(self, i: int) -> str:
-        return self.vocabulary[self.data[i]]
-
-    def tolist(self) -> list[str]:
-        return list(map(self.vocabulary.__getitem__, self.data))
-
-
-def _as_list(column: Any) -> list[Any]:
-    return column.tolist() if hasattr(column, "tolist") else list(column)
-
-
-def _encode_rows(rows: Iterable[Rvu]) -> bytes:
-    rows = list(rows)
-    columns = {name: _encode_column([getattr(r, name) for r in rows]) for name in RVU_FIELDS}
-    return pickle.dumps({"fields": list(RVU_FIELDS), "rows": len(rows), "columns": columns}, protocol=5)
+_RVU_SELECT = ", ".join(RVU_FIELDS)
 
 
 class RvuTable(Mapping[tuple[str, str], Rvu]):
-    """A release's RVU rows keyed by (code, modifier), decoded on first use; safe to share across threads.
+    """A release's RVU rows keyed by (code, modifier), read from SQLite when asked for; thread-safe.
 
-    It behaves as the read-only dict `FeeYear.rvus` is everywhere else (`get`, `in`, iteration, `len`);
-    an `Rvu` is made when asked for and kept.
+    It behaves as the read-only dict `FeeYear.rvus` is everywhere else (`get`, `in`, iteration, `len`). A
+    row is one indexed lookup (a few microseconds) and is kept once made; walking the whole table reads
+    every row once.
     """
 
-    def __init__(self, data: bytes, name: str):
-        self._data: bytes | None = data
-        self._name = name
-        self._index: dict[tuple[str, str], int] | None = None
-        self._columns: list[Any] = []
-        self._made: dict[tuple[str, str], Rvu] = {}
-        self._lock = threading.Lock()
+    def __init__(self, db: _Db, name: str, rows: int):
+        self._db, self._name, self._rows = db, name, rows
+        self._made: dict[tuple[str, str], Rvu | None] = {}
+        self._all_made = False
 
-    def _load(self) -> dict[tuple[str, str], int]:
-        index = self._index
-        if index is None:
-            with self._lock:
-                if self._index is None:
-                    stored = pickle.loads(self._data or b"")
-                    decoded = {name: _decode_column(col) for name, col in stored["columns"].items()}
-                    n = stored["rows"]
-                    defaults = {f.name: f.default for f in dataclasses.fields(Rvu)}
-                    self._columns = [decoded[name] if name in decoded else [defaults[name]] * n
-                                     for name in RVU_FIELDS]
-                    keys = zip(_as_list(decoded["code"]), _as_list(decoded["modifier"]), strict=True)
-                    self._index = dict(zip(keys, range(n), strict=True))
-                    self._data = None
-                index = self._index
-        return index
+    def _get(self, key: object) -> Rvu | None:
+        made = self._made.get(key, False)  # type: ignore[call-overload]
+        if made is not False:
+            return made  # type: ignore[return-value]
+        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+            return None
+        row = self._db.one(f"SELECT {_RVU_SELECT} FROM rvus WHERE release = ? AND code = ? AND modifier = ?",
+                           (self._name, *key))
+        rvu = None if row is None else _row_to_rvu(row)
+        if len(self._made) < 100_000:
+            self._made[key] = rvu  # type: ignore[index]
+        return rvu
 
     def __getitem__(self, key: tuple[str, str]) -> Rvu:
-        made = self._made.get(key)
-        if made is None:
-            i = self._load()[key]
-            made = self._made[key] = _make_rvu(col[i] for col in self._columns)
-        return made
+        rvu = self._get(key)
+        if rvu is None:
+            raise KeyError(key)
+        return rvu
+
+    def get(self, key: tuple[str, str], default: Any = None) -> Any:  # type: ignore[override]
+        rvu = self._get(key)
+        return default if rvu is None else rvu
 
     def __contains__(self, key: object) -> bool:
-        return key in self._load()
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self._load())
+        return self._get(key) is not None
 
     def __len__(self) -> int:
-        return len(self._load())
+        return self._rows
 
     def _all(self) -> dict[tuple[str, str], Rvu]:
-        """Every row as an `Rvu`, in file order, made in one pass (for callers that walk the whole table)."""
-        index = self._load()
-        if len(self._made) < len(index):
+        """Every row as an `Rvu`, in file order, read in one query (for callers that walk the whole table)."""
+        if not self._all_made:
+            rows = self._db.all(f"SELECT {_RVU_SELECT} FROM rvus WHERE release = ? ORDER BY line", (self._name,))
             made = self._made
-            rows = zip(*(_as_list(col) for col in self._columns), strict=True)
-            self._made = {key: made.get(key) or _make_rvu(row) for key, row in zip(index, rows, strict=True)}
-        return self._made
+            fresh: dict[tuple[str, str], Rvu | None] = {}
+            for row in rows:
+                key = (row[0], row[1])
+                fresh[key] = made.get(key) or _row_to_rvu(row)
+            self._made, self._all_made = fresh, True
+        return self._made  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._all())
 
     def values(self) -> ValuesView[Rvu]:
         return self._all().values()
@@ -348,42 +327,138 @@ class RvuTable(Mapping[tuple[str, str], Rvu]):
 
     def column(self, name: str) -> list[Any]:
         """One field of every row, in file order (e.g. all descriptions, for a search index)."""
-        self._load()
-        return _as_list(self._columns[RVU_FIELDS.index(name)])
+        if name not in RVU_FIELDS:
+            raise KeyError(name)
+        return [r[0] for r in self._db.all(f"SELECT {name} FROM rvus WHERE release = ? ORDER BY line",
+                                           (self._name,))]
 
     def __repr__(self) -> str:
-        return f"<RvuTable {self._name}{'' if self._index is None else f' {len(self._index)} rows'}>"
+        return f"<RvuTable {self._name} {self._rows} rows>"
+
+
+def _row_to_rvu(row: tuple) -> Rvu:
+    values = list(row)
+    for i in _FLAG_COLUMNS:
+        values[i] = bool(values[i])
+    return _make_rvu(values)
+
+
+_FLAG_COLUMNS = tuple(i for i, f in enumerate(dataclasses.fields(Rvu)) if f.type in ("bool", bool))
 
 
 class ZipTable(Mapping[str, tuple[str, str]]):
-    """ZIP code -> (MAC, locality number), unpickled on first use."""
+    """ZIP code -> (MAC, locality number), one indexed lookup each."""
 
-    def __init__(self, data: bytes | None):
-        self._data = data
-        self._zips: dict[str, tuple[str, str]] | None = None if data else {}
-        self._lock = threading.Lock()
-
-    def _table(self) -> dict[str, tuple[str, str]]:
-        zips = self._zips
-        if zips is None:
-            with self._lock:
-                if self._zips is None:
-                    self._zips = pickle.loads(self._data or b"")
-                    self._data = None
-                zips = self._zips
-        return zips
+    def __init__(self, db: _Db | None, count: int):
+        self._db, self._count = db, count
 
     def __getitem__(self, key: str) -> tuple[str, str]:
-        return self._table()[key]
+        row = self._db.one("SELECT mac, locality FROM zips WHERE zip = ?", (key,)) \
+            if self._db is not None and isinstance(key, str) else None
+        if row is None:
+            raise KeyError(key)
+        return row[0], row[1]
 
     def __contains__(self, key: object) -> bool:
-        return key in self._table()
+        try:
+            self[key]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._table())
+        if self._db is None:
+            return iter(())
+        return iter([r[0] for r in self._db.all("SELECT zip FROM zips ORDER BY zip")])
 
     def __len__(self) -> int:
-        return len(self._table())
+        return self._count
+
+
+@dataclass(frozen=True)
+class EditSet:
+    """One imported NCCI table: the PTP edits or the MUEs of one setting, effective from one quarter."""
+
+    id: int
+    kind: str  # "ptp" or "mue"
+    setting: str  # "practitioner", "hospital" or "dme"
+    effective: str  # ISO date the quarter takes effect, e.g. "2024-07-01"
+    rows: int
+    active: int  # PTP: pairs without a deletion date
+    imported: str
+    sources: tuple[SourceFile, ...]
+
+    @property
+    def quarter(self) -> str:
+        from bot.ncci_files import quarter_label
+
+        return quarter_label(date.fromisoformat(self.effective))
+
+
+@dataclass(frozen=True)
+class PtpEdit:
+    """One PTP edit as CMS lists it: `column1` is paid, `column2` is denied when both are billed."""
+
+    column1: str
+    column2: str
+    effective: int | None  # YYYYMMDD, None when the file leaves it empty
+    deleted: int | None  # YYYYMMDD the edit stopped applying; None while active
+    modifier: int  # 0, 1 or 9
+    rationale: str
+    prior_1996: bool
+
+
+@dataclass(frozen=True)
+class Mue:
+    code: str
+    value: int
+    indicator: int  # 1 claim line, 2 date of service (policy), 3 date of service (clinical)
+    rationale: str
+
+
+class NcciTables:
+    """Read access to the imported NCCI edits. Empty (no sets) when none were imported."""
+
+    def __init__(self, db: _Db | None, sets: list[EditSet]):
+        self._db = db
+        self.sets = sorted(sets, key=lambda s: (s.kind, s.setting, s.effective), reverse=True)
+
+    def of(self, kind: str, setting: str) -> list[EditSet]:
+        """The sets of one kind and setting, newest quarter first."""
+        return [s for s in self.sets if s.kind == kind and s.setting == setting]
+
+    def pair(self, edit_set: EditSet, a: str, b: str) -> list[PtpEdit]:
+        """The edits between two codes in either order (CMS lists most pairs once; a few both ways)."""
+        if self._db is None or not (is_code_key(a) and is_code_key(b)) or a == b:
+            return []
+        ab, ba = pair_key(edit_set.id, a, b), pair_key(edit_set.id, b, a)
+        rows = self._db.all(
+            "SELECT pair, effective, deleted, modifier, r.text, prior_1996 FROM ptp "
+            "LEFT JOIN rationales r ON r.id = ptp.rationale "
+            "WHERE pair BETWEEN ? AND ? OR pair BETWEEN ? AND ? ORDER BY pair", (ab, ab + SEQ_MAX, ba, ba + SEQ_MAX))
+        return [PtpEdit(*((a, b) if r[0] - (r[0] & SEQ_MAX) == ab else (b, a)), r[1], r[2], r[3], r[4] or "",
+                        bool(r[5])) for r in rows]
+
+    def mue(self, edit_set: EditSet, code: str) -> Mue | None:
+        if self._db is None:
+            return None
+        r = self._db.one("SELECT code, value, indicator, r.text FROM mue LEFT JOIN rationales r "
+                         "ON r.id = mue.rationale WHERE edit_set = ? AND code = ?", (edit_set.id, code))
+        return None if r is None else Mue(r[0], r[1], r[2], r[3] or "")
+
+
+SEQ_BITS, CODE_BITS = 3, 26  # 36**5 codes fit in 26 bits; up to 8 rows per pair; 255 edit sets
+SEQ_MAX = (1 << SEQ_BITS) - 1
+
+
+def is_code_key(code: str) -> bool:
+    return len(code) == 5 and code.isascii() and code.isalnum()
+
+
+def pair_key(edit_set: int, column1: str, column2: str) -> int:
+    """The integer key of a PTP pair's first row (see the `ptp` table); `seq` is added to it."""
+    return (edit_set << (2 * CODE_BITS + SEQ_BITS)) | (int(column1, 36) << (CODE_BITS + SEQ_BITS)) \
+        | (int(column2, 36) << SEQ_BITS)
 
 
 def _sort_key(fee_year: FeeYear) -> tuple[int, str]:
@@ -397,12 +472,16 @@ class Store:
     `releases` maps every imported release name to its `FeeYear`, newest first; `years` gives the newest
     release of each year (the one answers use); `zip_localities` maps a ZIP code to (MAC, locality number),
     the key of a `Locality` in every year. Localities carry their counties when a county file was imported.
+    `ncci` reads the imported NCCI edits; `generation` changes with every import (caches key on it).
     """
 
     data_dir: Path
     releases: dict[str, FeeYear]
     zip_localities: Mapping[str, tuple[str, str]] = field(repr=False)
     sources: dict[str, tuple[SourceFile, ...]] = field(repr=False)  # release name (or "zip") -> its files
+    ncci: NcciTables = field(default_factory=lambda: NcciTables(None, []), repr=False)
+    generation: str = ""
+    db: _Db | None = field(default=None, repr=False)
     years: dict[int, FeeYear] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -455,26 +534,46 @@ def _counties_for(year: int, keys: set[str], county_files: dict[str, dict]) -> t
     return {}, ""
 
 
-def _read_manifest(data_dir: Path) -> dict | None:
-    path = data_dir / MANIFEST
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+def _open(data_dir: Path) -> tuple[_Db, dict] | None:
+    """The current database and its manifest, or None when nothing was imported."""
+    path = data_dir / DATABASE
+    if not path.exists():
         return None
-    except OSError as exc:
-        raise StoreError(f"Cannot read {path}: {exc.strerror or exc}.") from None
     try:
-        doc = json.loads(text)
+        db = _Db(path)
+        row = db.one("SELECT value FROM meta WHERE key = 'manifest'")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path} is damaged ({exc}); import the CMS files again to rebuild it.") from None
+    if row is None:
+        raise StoreError(f"{path} is damaged (no manifest); import the CMS files again to rebuild it.")
+    try:
+        doc = json.loads(row[0])
     except ValueError:
-        raise StoreError(f"{path} is damaged (not JSON); import the CMS files again to rebuild it.") from None
+        raise StoreError(f"{path} is damaged (its manifest is not JSON); import the CMS files again.") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise StoreError(f"{path} was written by another version of cptbot (format {doc.get('format')!r}, "
-                         f"this one reads {FORMAT}); import the CMS files again.")
+        got = doc.get("format") if isinstance(doc, dict) else None
+        raise StoreError(f"{path} was written by another version of cptbot (format {got!r}, this one reads "
+                         f"{FORMAT}); import the CMS files again.")
+    return db, doc
+
+
+def _read_manifest(data_dir: Path) -> dict | None:
+    opened = _open(data_dir)
+    if opened is None:
+        return None
+    db, doc = opened
+    db.con.close()
     return doc
 
 
-def _build(data_dir: Path, doc: dict) -> Store:
-    objects = data_dir / OBJECTS
+def _edit_sets(doc: dict) -> list[EditSet]:
+    return [EditSet(id=s["id"], kind=s["kind"], setting=s["setting"], effective=s["effective"], rows=s["rows"],
+                    active=s.get("active", 0), imported=s.get("imported", ""),
+                    sources=tuple(_source(x) for x in s["sources"]))
+            for s in doc.get("ncci", {}).values()]
+
+
+def _build(data_dir: Path, db: _Db, doc: dict) -> Store:
     releases: dict[str, FeeYear] = {}
     sources: dict[str, tuple[SourceFile, ...]] = {}
     for name, r in doc["releases"].items():
@@ -489,36 +588,36 @@ def _build(data_dir: Path, doc: dict) -> Store:
         release = Release(year=r["year"], name=name, title=r["title"], conversion_factor=r["conversion_factor"],
                           qp_conversion_factor=r.get("qp_conversion_factor"), released=r.get("released", ""),
                           source_file=files[0].name, sha256=files[0].sha256)
-        rvus = RvuTable((objects / r["object"]).read_bytes(), name)
+        rvus = RvuTable(db, name, r["rows"])
         releases[name] = FeeYear(release=release, rvus=rvus, localities=localities)  # type: ignore[arg-type]
         sources[name] = files
     zip_doc = doc.get("zip")
-    zips = ZipTable((objects / zip_doc["object"]).read_bytes() if zip_doc else None)
+    zips = ZipTable(db if zip_doc else None, zip_doc["zips"] if zip_doc else 0)
     if zip_doc:
         sources["zip"] = (_source(zip_doc["source"]),)
-    return Store(data_dir=data_dir, releases=releases, zip_localities=zips, sources=sources)
+    return Store(data_dir=data_dir, releases=releases, zip_localities=zips, sources=sources,
+                 ncci=NcciTables(db, _edit_sets(doc)), generation=doc.get("generation", ""), db=db)
 
 
 def load_store(data_dir: Path | None = None) -> Store | None:
-    """The imported data, or None when nothing was imported. Takes a few milliseconds.
+    """The imported data, or None when nothing was imported. Takes about a millisecond: rows are read
+    from SQLite when asked for, never loaded whole.
 
     Raises `StoreError` (one sentence) when the data directory is damaged or unreadable; the caller can
     keep answering from the shipped knowledge base.
     """
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    for _attempt in range(3):
-        doc = _read_manifest(data_dir)
-        if doc is None:
-            return None
-        try:
-            return _build(data_dir, doc)
-        except FileNotFoundError:
-            continue  # an import swapped the manifest and removed old objects between our two reads
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StoreError(f"{data_dir / MANIFEST} is damaged ({exc!r}); import the CMS files again.") from None
-        except OSError as exc:
-            raise StoreError(f"Cannot read the data in {data_dir}: {exc.strerror or exc}.") from None
-    raise StoreError(f"The data in {data_dir} changed while it was being read; try again.")
+    try:
+        opened = _open(data_dir)
+    except OSError as exc:
+        raise StoreError(f"Cannot read the data in {data_dir}: {exc.strerror or exc}.") from None
+    if opened is None:
+        return None
+    db, doc = opened
+    try:
+        return _build(data_dir, db, doc)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StoreError(f"{data_dir / DATABASE} is damaged ({exc!r}); import the CMS files again.") from None
 
 
 def status(data_dir: Path | None = None) -> StoreStatus:
@@ -544,7 +643,8 @@ def status(data_dir: Path | None = None) -> StoreStatus:
     z = doc.get("zip")
     zip_status = ZipStatus(zips=z["zips"], year_quarter=z["year_quarter"], localities=z["localities"],
                            imported=z.get("imported", ""), source=_source(z["source"])) if z else None
-    return StoreStatus(data_dir=data_dir, releases=releases, county_files=county_files, zip=zip_status)
+    return StoreStatus(data_dir=data_dir, releases=releases, county_files=county_files, zip=zip_status,
+                       ncci=sorted(_edit_sets(doc), key=lambda s: (s.kind, s.setting, s.effective), reverse=True))
 
 
 # --- importing ---------------------------------------------------------------------------------------
@@ -724,23 +824,19 @@ def _check(parsed: _Parsed, current: dict, notes: list[str]) -> None:
             notes.append(f"{item.display}: no ZIP code in locality {', '.join(sorted(without))}")
 
 
-def _write_object(objects: Path, prefix: str, data: bytes, written: list[Path]) -> str:
-    """Write an immutable object file (temp name, fsync, rename); its name carries its content hash."""
-    import hashlib
-
-    name = f"{prefix}-{hashlib.sha256(data).hexdigest()[:16]}.pickle"
-    final = objects / name
-    if final.exists():
-        return name
-    tmp = objects / f".tmp-{os.getpid()}-{time.time_ns()}"
-    written.append(tmp)
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
-    written.append(final)
-    return name
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rvus (release TEXT NOT NULL, line INTEGER NOT NULL, {rvu_columns},
+    PRIMARY KEY (release, code, modifier)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS zips (zip TEXT PRIMARY KEY, mac TEXT NOT NULL, locality TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rationales (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS ptp (pair INTEGER PRIMARY KEY, effective INTEGER, deleted INTEGER,
+    modifier INTEGER NOT NULL, rationale INTEGER NOT NULL, prior_1996 INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS mue (edit_set INTEGER NOT NULL, code TEXT NOT NULL, value INTEGER NOT NULL,
+    indicator INTEGER NOT NULL, rationale INTEGER NOT NULL, PRIMARY KEY (edit_set, code)) WITHOUT ROWID;
+"""
+_SQL_TYPES = {"str": "TEXT", "float": "REAL", "bool": "INTEGER"}
+RVU_COLUMNS = ", ".join(f"{f.name} {_SQL_TYPES.get(str(f.type), 'TEXT')}" for f in dataclasses.fields(Rvu))
 
 
 def _now() -> str:
@@ -763,11 +859,20 @@ def _import_lock(data_dir: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def _compose(parsed: _Parsed, current: dict, objects: Path, written: list[Path], report: ImportReport) -> dict:
-    """The new manifest: the current one with this import's releases, GPCIs, counties and ZIPs applied."""
+def _insert_rvus(con: sqlite3.Connection, release: str, rows: Iterable[Rvu]) -> None:
+    con.execute("DELETE FROM rvus WHERE release = ?", (release,))
+    marks = ", ".join("?" * (len(RVU_FIELDS) + 2))
+    con.executemany(f"INSERT INTO rvus (release, line, {_RVU_SELECT}) VALUES ({marks})",
+                    ((release, i, *dataclasses.astuple(r)) for i, r in enumerate(rows)))
+
+
+def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: ImportReport) -> dict:
+    """The new manifest: the current one with this import's releases, GPCIs, counties and ZIPs applied
+    (their rows written into `con`, the database being built)."""
     now = _now()
     doc = {"format": FORMAT, "updated": now, "releases": dict(current["releases"]),
-           "counties": dict(current.get("counties", {})), "zip": current.get("zip")}
+           "counties": dict(current.get("counties", {})), "zip": current.get("zip"),
+           "ncci": dict(current.get("ncci", {}))}
 
     def gpci_doc(year: int) -> dict:
         localities, item = parsed.gpcis[year]
@@ -792,12 +897,12 @@ def _compose(parsed: _Parsed, current: dict, objects: Path, written: list[Path],
         if replaced and doc["releases"][name]["sources"][0]["sha256"] == source.sha256:
             report.notes.append(f"{name} was already imported from the same file; imported again")
         month = MONTHS[name[-1]]
+        _insert_rvus(con, name, rvu.rows)
         doc["releases"][name] = {
             "name": name, "year": rvu.year, "title": f"CMS Physician Fee Schedule CY{rvu.year}, {month} release "
                                                      f"({name})",
             "conversion_factor": rvu.conversion_factor, "qp_conversion_factor": qp[0] if qp else None,
             "released": rvu.released, "rows": len(rvu.rows), "codes": codes, "imported": now,
-            "object": _write_object(objects, f"rvu-{name}", _encode_rows(rvu.rows), written),
             "sources": sources, "gpci": gpci,
         }
         report.releases.append(ImportedRelease(
@@ -834,81 +939,200 @@ def _compose(parsed: _Parsed, current: dict, objects: Path, written: list[Path],
     if parsed.zip5 is not None:
         zip_file, item = parsed.zip5
         source = SourceFile.of(item, "zip5")
-        data = pickle.dumps(zip_file.zips, protocol=5)
+        con.execute("DELETE FROM zips")
+        con.executemany("INSERT INTO zips VALUES (?, ?, ?)", ((z, m, n) for z, (m, n) in zip_file.zips.items()))
         doc["zip"] = {"year_quarter": zip_file.year_quarter, "zips": len(zip_file.zips),
-                      "localities": len(zip_file.first_line), "imported": now,
-                      "object": _write_object(objects, "zip", data, written), "source": dataclasses.asdict(source)}
+                      "localities": len(zip_file.first_line), "imported": now, "source": dataclasses.asdict(source)}
         report.zips, report.zip_year_quarter = len(zip_file.zips), zip_file.year_quarter
         report.sources.append(source)
     return doc
 
 
-def _write_manifest(data_dir: Path, doc: dict, written: list[Path]) -> None:
-    """Swap in the new manifest atomically: the one moment the import becomes visible."""
-    tmp = data_dir / f".{MANIFEST}.tmp-{os.getpid()}-{time.time_ns()}"
-    written.append(tmp)
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(doc, fh, indent=1, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, data_dir / MANIFEST)
-    with contextlib.suppress(OSError):  # make the rename itself durable (POSIX)
-        fd = os.open(data_dir, os.O_RDONLY)
+def _ncci_source(s: Any) -> dict:
+    return {"name": s.name, "kind": s.kind, "sha256": s.sha256, "size": s.size, "archive": s.archive,
+            "archive_sha256": s.archive_sha256}
+
+
+def _import_ncci(con: sqlite3.Connection, ptps: list, mues: list, doc: dict, report: ImportReport) -> None:
+    """Write the NCCI edit sets: PTP pairs streamed from their parts, MUE rows; each set replaces the set of
+    the same kind, setting and quarter."""
+    from bot.ncci_files import CmsFileError, quarter_label
+
+    if not ptps and not mues:
+        return
+    rationales = dict(con.execute("SELECT text, id FROM rationales").fetchall())
+    fresh: dict[str, int] = {}
+
+    def rationale_id(text: str) -> int:
+        got = rationales.get(text)
+        if got is None:
+            got = rationales[text] = fresh[text] = len(rationales) + 1
+        return got
+
+    def set_id(kind: str, setting: str, effective: str) -> tuple[str, int, bool]:
+        key = f"{kind}-{setting}-{effective}"
+        old = doc["ncci"].get(key)
+        if old is not None:
+            if kind == "ptp":
+                first = pair_key(old["id"], "00000", "00000")
+                con.execute("DELETE FROM ptp WHERE pair BETWEEN ? AND ?",
+                            (first, pair_key(old["id"] + 1, "00000", "00000") - 1))
+            else:
+                con.execute("DELETE FROM mue WHERE edit_set = ?", (old["id"],))
+            return key, old["id"], True
+        return key, max((s["id"] for s in doc["ncci"].values()), default=0) + 1, False
+
+    now = _now()
+    for ptp in ptps:
+        effective = ptp.effective.isoformat()
+        key, sid, replaced = set_id("ptp", ptp.setting, effective)
+        counts = [0, 0]
+        try:
+            con.executemany("INSERT INTO ptp VALUES (?, ?, ?, ?, ?, ?)", _keyed(sid, ptp.rows(rationale_id), counts))
+        except (sqlite3.IntegrityError, OverflowError):
+            raise CmsFileError(", ".join(p.display for p in ptp.parts),
+                               "lists a code pair again far from its first row, or more than 8 times (CMS keeps a "
+                               "pair's rows together)") from None
+        doc["ncci"][key] = {"id": sid, "kind": "ptp", "setting": ptp.setting, "effective": effective,
+                            "rows": counts[0], "active": counts[1], "imported": now,
+                            "sources": [_ncci_source(s) for s in ptp.sources]}
+        report.ncci.append(f"PTP edits, {ptp.setting}, {quarter_label(ptp.effective)}: {counts[0]:,} pairs, "
+                           f"{counts[1]:,} active{' (replaced the earlier import)' if replaced else ''}")
+        report.sources.extend(SourceFile(**_ncci_source(s)) for s in ptp.sources)
+    for mue in mues:
+        effective = mue.effective.isoformat()
+        key, sid, replaced = set_id("mue", mue.setting, effective)
+        con.executemany("INSERT INTO mue VALUES (?, ?, ?, ?, ?)",
+                        ((sid, code, value, indicator, rationale_id(why)) for code, value, indicator, why in mue.rows))
+        doc["ncci"][key] = {"id": sid, "kind": "mue", "setting": mue.setting, "effective": effective,
+                            "rows": len(mue.rows), "active": len(mue.rows), "imported": now,
+                            "sources": [_ncci_source(mue.source)]}
+        report.ncci.append(f"MUEs, {mue.setting}, {quarter_label(mue.effective)}: {len(mue.rows):,} codes"
+                           f"{' (replaced the earlier import)' if replaced else ''}")
+        report.sources.append(SourceFile(**_ncci_source(mue.source)))
+    con.executemany("INSERT INTO rationales (id, text) VALUES (?, ?)", ((i, t) for t, i in fresh.items()))
+
+
+def _keyed(edit_set: int, rows: Iterable[tuple[str, str, tuple]], counts: list[int]) -> Iterator[tuple]:
+    """PTP rows as table rows: (pair key + seq, effective, deleted, modifier, rationale, prior_1996).
+
+    Counts rows and active edits into `counts`. Raises OverflowError past 8 adjacent rows of one pair.
+    """
+    firsts: dict[str, int] = {}
+    seconds: dict[str, int] = {}
+    base = edit_set << (2 * CODE_BITS + SEQ_BITS)
+    last, seq, rows_read, active = -1, 0, 0, 0
+    for c1, c2, info in rows:
+        a = firsts.get(c1)
+        if a is None:
+            a = firsts[c1] = int(c1, 36) << (CODE_BITS + SEQ_BITS)
+        b = seconds.get(c2)
+        if b is None:
+            b = seconds[c2] = int(c2, 36) << SEQ_BITS
+        key = base | a | b
+        if key == last:
+            seq += 1
+            if seq > SEQ_MAX:
+                raise OverflowError(c1 + c2)
+        else:
+            last, seq = key, 0
+        rows_read += 1
+        if info[1] is None:
+            active += 1
+        yield (key | seq, *info)
+    counts[0], counts[1] = rows_read, active
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):  # make a rename durable (POSIX)
+        fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
             os.close(fd)
 
 
-def _collect_garbage(data_dir: Path, doc: dict) -> None:
-    """Remove object files the manifest no longer names, and temp files a crashed import left."""
-    keep = {r["object"] for r in doc["releases"].values()} | ({doc["zip"]["object"]} if doc.get("zip") else set())
-    for path in (data_dir / OBJECTS).iterdir():
-        if path.name not in keep:
-            with contextlib.suppress(OSError):
-                path.unlink()
-    for path in data_dir.glob(f".{MANIFEST}.tmp-*"):
+def _remove_format_1(data_dir: Path, report: ImportReport) -> None:
+    """Remove what the pickle-based store of earlier versions left (never read)."""
+    old = data_dir / "store.json"
+    if old.exists() or (data_dir / "objects").is_dir():
         with contextlib.suppress(OSError):
-            path.unlink()
+            old.unlink()
+        with contextlib.suppress(OSError):
+            shutil.rmtree(data_dir / "objects")
+        report.notes.append("removed the data of an earlier cptbot version (store.json, objects/)")
+    for stale in data_dir.glob(f".{DATABASE}.tmp-*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
-def import_paths(paths: Iterable[str | Path], data_dir: Path | None = None) -> ImportReport:
-    """Import CMS files (the RVU zip, or PPRRVU/GPCI/LOCCO CSVs, and the ZIP5 file) into the data directory.
+def import_paths(paths: Iterable[str | Path], data_dir: Path | None = None,
+                 effective: date | None = None) -> ImportReport:
+    """Import CMS files (the RVU zip, or PPRRVU/GPCI/LOCCO CSVs, the ZIP5 file) and NCCI edit files (PTP
+    zips or parts, MUE CSVs; `effective` names their quarter when neither name nor text does).
 
-    Everything is parsed and cross-checked before anything is written; the new data becomes visible in one
-    atomic step, so on any error (`CmsFileError` for a bad file, `StoreError` for an unwritable directory)
-    the previous data is untouched. Releases already stored stay; a release imported again is replaced.
+    Everything is built into a new database beside the current one, which is then swapped in with one
+    `os.replace`: on any error (`CmsFileError` for a bad file, `StoreError` for an unwritable directory)
+    the previous data is untouched. Releases and edit quarters already stored stay; one imported again is
+    replaced.
     """
     from bot.cms import EXPECTED, KINDS, CmsFileError, classify, gather_inputs
+    from bot.ncci_files import is_ncci, read_ncci
 
     started = time.perf_counter()
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     report = ImportReport(data_dir=data_dir)
-    inputs, notes = gather_inputs(paths)
-    report.notes.extend(notes)
-    parsed = _parse(inputs, report.notes)
-    if not (parsed.rvus or parsed.qp or parsed.gpcis or parsed.counties or parsed.zip5):
-        why = "; ".join(KINDS[classify(i)] for i in inputs[:3])
-        raise CmsFileError(", ".join(i.display for i in inputs), f"{why}: nothing to import (name {EXPECTED})")
-    written: list[Path] = []
+    paths = list(paths)
+    ncci_paths = [p for p in paths if is_ncci(p)]
+    cms_paths = [p for p in paths if p not in ncci_paths]
+    parsed = _Parsed()
+    if cms_paths or not ncci_paths:
+        inputs, notes = gather_inputs(cms_paths)
+        report.notes.extend(notes)
+        parsed = _parse(inputs, report.notes)
+        if not (parsed.rvus or parsed.qp or parsed.gpcis or parsed.counties or parsed.zip5):
+            why = "; ".join(KINDS[classify(i)] for i in inputs[:3])
+            raise CmsFileError(", ".join(i.display for i in inputs), f"{why}: nothing to import (name {EXPECTED})")
+    ptps, mues, ncci_notes = read_ncci(ncci_paths, effective) if ncci_paths else ([], [], [])
+    report.notes.extend(ncci_notes)
+    tmp = data_dir / f".{DATABASE}.tmp-{os.getpid()}-{time.time_ns()}"
     try:
-        (data_dir / OBJECTS).mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(parents=True, exist_ok=True)
         with _import_lock(data_dir):
             try:
                 current = _read_manifest(data_dir)
             except StoreError as exc:
                 report.notes.append(f"the previous data could not be read and is replaced ({exc})")
                 current = None
-            current = current or {"releases": {}, "counties": {}, "zip": None}
+            if current is not None:
+                shutil.copyfile(data_dir / DATABASE, tmp)
+            current = current or {"releases": {}, "counties": {}, "zip": None, "ncci": {}}
             _check(parsed, current, report.notes)
-            doc = _compose(parsed, current, data_dir / OBJECTS, written, report)
-            _write_manifest(data_dir, doc, written)
-            written.clear()
-            _collect_garbage(data_dir, doc)
+            con = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                con.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole: no journal
+                con.execute("PRAGMA synchronous = OFF")  # the finished file is fsynced once below
+                con.executescript(SCHEMA.format(rvu_columns=RVU_COLUMNS))
+                con.execute("BEGIN")
+                doc = _compose(parsed, current, con, report)
+                _import_ncci(con, ptps, mues, doc, report)
+                doc["generation"] = f"{time.time_ns():x}"
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('manifest', ?)",
+                            (json.dumps(doc, ensure_ascii=False),))
+                con.execute("COMMIT")
+            finally:
+                con.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, data_dir / DATABASE)
+            _fsync_dir(data_dir)
+            _remove_format_1(data_dir, report)
     except OSError as exc:
-        for path in written:  # only files this import created, never the previous data
-            with contextlib.suppress(OSError):
-                path.unlink()
         raise StoreError(f"cannot write to {data_dir} ({exc.strerror or exc})") from None
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot write to {data_dir} ({exc})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
     report.seconds = time.perf_counter() - started
     return report

@@ -69,3 +69,24 @@ def imported(tmp_path_factory) -> dict:
                import_paths([RVU_FILES[2025], GPCI_FILES[2025], COUNTY_FILE], data_dir),
                import_paths([ZIP_FILE], data_dir)]
     return {"data_dir": data_dir, "reports": reports}
+
+
+NCCI = SHARED / "data" / "ncci"
+PTP_ZIP = NCCI / "PTP_practitioner_20240701.zip"
+MUE_CSV = NCCI / "MUE_practitioner_20240701.csv"
+
+
+@pytest.fixture(scope="session")
+def ncci_imported(imported, tmp_path_factory) -> dict:
+    """The session's imported CMS data plus the real NCCI files (2.5 million PTP pairs), imported once.
+
+    Returns {"data_dir": Path, "report": ImportReport}. Tests that import more copy the directory.
+    """
+    import shutil
+
+    from bot.store import import_paths
+
+    data_dir = tmp_path_factory.mktemp("ncci") / "data"
+    shutil.copytree(imported["data_dir"], data_dir)
+    report = import_paths([PTP_ZIP, MUE_CSV], data_dir)
+    return {"data_dir": data_dir, "report": report}

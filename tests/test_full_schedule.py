@@ -135,8 +135,9 @@ def test_change_between_releases_gives_both_values_and_the_percent(full, cms_rvu
 
 
 def test_the_name_index_is_cached_and_gives_the_same_answers(imported, full):
-    cache = list((imported["data_dir"] / "cache").glob("name-index-*.pickle"))
+    cache = list((imported["data_dir"] / "cache").glob("name-index-*.json"))
     assert len(cache) == 1
+    assert not list(imported["data_dir"].rglob("*.pickle"))  # nothing executable in the data directory
     again = Engine.load(data_dir=imported["data_dir"])
     for q in ("total knee arthroplasty rvu", "LEEP", "cryo", "wrvu 45380"):
         assert again.answer(q).codes == full.answer(q).codes

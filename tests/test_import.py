@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.cms import CmsFileError, detect_kind, kind_by_name, read_county_file, read_zip5_file
-from bot.store import MANIFEST, StoreError, import_paths, load_store
+from bot.store import StoreError, import_paths, load_store
 from tests.conftest import CMS, COUNTY_FILE, GPCI_FILES, ROOT, RVU_FILES, ZIP_FILE
 from tests.test_store import raw_rows
 
@@ -28,9 +28,8 @@ ANES_FILE = CMS / "rvu25d" / "ANES2025.csv"
 
 
 def snapshot(data_dir: Path) -> tuple:
-    """Everything an import could change: the manifest's bytes and every object file's name and hash."""
-    objects = sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in (data_dir / "objects").iterdir())
-    return (data_dir / MANIFEST).read_bytes(), objects
+    """Everything an import could change: every file's name and hash (the database, and nothing beside it)."""
+    return sorted((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in data_dir.iterdir() if p.is_file())
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ import io
 import json
 import re
 import shutil
+import sqlite3
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -249,12 +250,11 @@ def test_a_loaded_store_keeps_answering_after_a_reimport_removes_its_files(impor
     shutil.copytree(imported["data_dir"], data_dir)
     before = load_store(data_dir)
     assert before is not None
-    objects = set((data_dir / "objects").iterdir())
     changed = tmp_path / "PPRRVU2025_Oct.csv"
     changed.write_bytes(RVU_FILES[2025].read_bytes().replace(b"Office o/p est mod 30 min",
                                                              b"Office o/p est mod 30 MIN"))
     import_paths([changed], data_dir)
-    assert objects - set((data_dir / "objects").iterdir())  # the old RVU25D rows file is gone
+    assert sorted(p.name for p in data_dir.iterdir() if p.is_file()) == [".import.lock", "store.sqlite3"]
     assert before.years[2025].rvus[("99214", "")].description == "Office o/p est mod 30 min"
     after = load_store(data_dir)
     assert after is not None and after.years[2025].rvus[("99214", "")].description == "Office o/p est mod 30 MIN"
@@ -264,9 +264,12 @@ def test_a_loaded_store_keeps_answering_after_a_reimport_removes_its_files(impor
 def test_a_damaged_manifest_is_one_clear_error(imported, tmp_path):
     data_dir = tmp_path / "data"
     shutil.copytree(imported["data_dir"], data_dir)
-    (data_dir / MANIFEST).write_text("{ not json", encoding="utf-8")
+    (data_dir / MANIFEST).write_text("{ not a database", encoding="utf-8")
     with pytest.raises(StoreError, match="damaged"):
         load_store(data_dir)
-    (data_dir / MANIFEST).write_text(json.dumps({"format": 99}), encoding="utf-8")
+    (data_dir / MANIFEST).unlink()
+    with sqlite3.connect(data_dir / MANIFEST) as con:
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        con.execute("INSERT INTO meta VALUES ('manifest', ?)", (json.dumps({"format": 99}),))
     with pytest.raises(StoreError, match="another version"):
         load_store(data_dir)
