@@ -159,12 +159,15 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
     """
     from bot.cms import CmsFileError
     from bot.facility.cli import import_facility, prepare_facility
+    from bot.ncci_files import is_ncci
     from bot.store import StoreError, default_data_dir, import_paths
 
     data_dir = Path(args.data_dir) if args.data_dir else None
     try:
-        facility = prepare_facility(args.paths)  # facility files are parsed and checked before anything is written
-        report = import_paths(facility.rest, data_dir, effective=args.effective) if facility.rest else None
+        ncci = [p for p in args.paths if is_ncci(p)]  # NCCI files go to the fee schedule store, as they are
+        facility = prepare_facility([p for p in args.paths if p not in ncci])  # parsed and checked before writing
+        rest = facility.rest + ncci
+        report = import_paths(rest, data_dir, effective=args.effective) if rest else None
         lines = import_facility(facility, data_dir or default_data_dir())
     except (CmsFileError, StoreError) as exc:
         print(f"error: {exc}; nothing was imported, the previous data is unchanged.", file=sys.stderr)

@@ -260,3 +260,20 @@ def test_a_store_swap_under_concurrent_readers(small_dir, tmp_path):
             t.join()
     assert not errors
     assert seen <= {0, 1}
+
+
+def test_cli_imports_ncci_files_beside_the_others_and_status_lists_them(tmp_path, capsys):
+    from bot.cli import main
+
+    data_dir = tmp_path / "data"
+    part = _zip(tmp_path / "ccipra_v302r0_f1.zip", {"ccipra_v302r0_f1.txt": b"\r\n".join(_head_lines(106)) + b"\r\n"})
+    assert main(["kb", "import", str(part), str(MUE_CSV), "--data-dir", str(data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "NCCI PTP edits, practitioner, 2024 Q3 (effective 2024-07-01): 100 pairs" in out
+    assert "NCCI MUEs, practitioner, 2024 Q3" in out
+    assert main(["kb", "status", "--data-dir", str(data_dir)]) == 0
+    assert "NCCI PTP edits, practitioner, 2024 Q3" in capsys.readouterr().out
+    undated = tmp_path / "ptp_f1.txt"
+    undated.write_bytes(b"\r\n".join([b"NCCI practitioner edits", *_head_lines(50)[1:]]) + b"\r\n")
+    assert main(["kb", "import", str(undated), "--effective", "2024-10-01", "--data-dir", str(data_dir)]) == 0
+    assert "2024 Q4 (effective 2024-10-01)" in capsys.readouterr().out
