@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot import replies
 from bot.answer import Answer
-from bot.answers import ANSWERERS
+from bot.answers import ANSWERERS, bundling
 from bot.answers.decline import DeclineFinder, DeclineMatch
 from bot.answers.focus import shorten
 from bot.answers.situations import SituationFinder
@@ -30,6 +30,7 @@ from bot.facility.db import load as load_facility_data
 from bot.facility.service import Facility
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
+from bot.store import NcciTables
 from bot.understanding.ask import Ask
 from bot.understanding.entities import (
     Entities,
@@ -75,8 +76,10 @@ class AskContext:
 
 class Engine:
     def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None,
-                 facility_data: FacilityData | None = None, knowledge_dir: Path | None = None):
+                 facility_data: FacilityData | None = None, knowledge_dir: Path | None = None,
+                 ncci: NcciTables | None = None):
         self.kb = kb
+        self.ncci = ncci if ncci is not None else NcciTables(None, [])  # the imported NCCI edits (bot.store)
         self.words = Words(kb.lexicon)
         self.intents = load_intents(intents_dir or shipped_dir("intents"))
         self.intent_matcher = IntentMatcher(self.intents, self.words)
@@ -126,7 +129,7 @@ class Engine:
             log.warning("imported fee schedule in %s not loaded: %s", data_dir, exc)
             store = None
         return cls(merge_store(kb, store), intents_dir, cache_dir=cache_dir, facility_data=load_facility_data(data_dir),
-                   knowledge_dir=knowledge_dir)
+                   knowledge_dir=knowledge_dir, ncci=store.ncci if store is not None else None)
 
     def releases(self) -> list[str]:
         """One line per loaded fee schedule year, newest first (for help and the Slack Home tab)."""
@@ -215,6 +218,9 @@ class Engine:
             return make("decline", rule=decline.decline)
         if r.has("set_preference") and not known_codes:
             return make("remember")
+        ncci_kind = bundling.kind_of(r, ent.codes)  # NCCI pairs and units, before a DOS year is read as a year
+        if ncci_kind is not None:
+            return make(ncci_kind, codes=list(ent.codes), modifiers=[m for m in ent.modifiers if m in kb.modifiers])
         if years_unknown and not years_known:
             if not known_codes:
                 return make("not_found", problem="year", subject=str(years_unknown[0]))

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from bot.answers import (
     anesthesia,
     asc,
+    bundling,
     change,
     clarify,
     compare,
@@ -45,6 +46,7 @@ from bot.answers import (
     situations,
     together,
     topics,
+    units,
     values,
 )
 
@@ -59,7 +61,7 @@ ANSWERERS: dict[str, Answerer] = {
     "value": values.answer,
     "clarify_place": places.answer,
     "codes": many.answer,
-    "several": together.several,
+    "several": bundling.several,  # NCCI pairs checked first, then together.several prices what is left
     "visit_with_procedure": together.visit_with_procedure,
     "compare": compare.answer,
     "change": change.answer,
@@ -77,4 +79,6 @@ ANSWERERS: dict[str, Answerer] = {
     "asc": asc.answer,
     "site_of_service": site_of_service.answer,
     "anesthesia": anesthesia.answer,
+    "bundling": bundling.pair,
+    "units": units.answer,
 }

@@ -23,6 +23,8 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `hospital`, `asc`: the hospital outpatient (OPPS) or ASC payment of a code (bot/facility files imported).
 - `site_of_service`: office, ASC and hospital outpatient side by side, physician and facility parts.
 - `anesthesia`: an anesthesia code's base units and, with a time (`minutes`), its payment.
+- `bundling`: whether NCCI bundles two codes (the PTP edit between them on the date of service).
+- `units`: a code's NCCI medically unlikely edit (MUE).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from bot.understanding.reading import Reading
 
 KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
-         "situation", "hospital", "asc", "site_of_service", "anesthesia")
+         "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units")
 
 
 @dataclass
