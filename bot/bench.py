@@ -5,7 +5,8 @@ answers per second and p50/p99 latency per question in one process, the whole-pr
 `cptbot ask` for one question (start-up included) and its peak memory, and accuracy on a question set
 in the eval format. With the release imported it also answers the same questions with a naive baseline,
 rapidfuzz's `process.extract` of each question over every CMS descriptor, so the two can be compared on
-speed and on whether they name the right code.
+speed and on whether they name the right code, and, on lay descriptions of codes outside the curated set,
+beside a plain SQLite FTS5 (BM25) search over the same descriptors.
 """
 
 from __future__ import annotations
@@ -118,6 +119,73 @@ class Baseline:
         return [self._keys[i] for _, _, i in hits]
 
 
+class Fts5Baseline:
+    """The plain full-text alternative: SQLite FTS5 (porter stemming, BM25 ranking) over every code's CMS
+    descriptor with CMS's abbreviations expanded and the everyday names of knowledge/common_names.yaml; the
+    question's words are OR'ed and the best-ranked code wins."""
+
+    def __init__(self, engine: Engine):
+        import sqlite3
+
+        from bot.catalog import expand_descriptor
+
+        kb = engine.kb
+        fy = kb.years[kb.newest_year]
+        self._con = sqlite3.connect(":memory:")
+        self._con.execute("CREATE VIRTUAL TABLE names USING fts5(code UNINDEXED, text, tokenize='porter')")
+        rows = []
+        for (code, mod), row in fy.rvus.items():
+            if mod:
+                continue
+            words = [expand_descriptor(row.description, kb.abbreviations, engine.words)]
+            common = kb.common_names.get(code)
+            entry = kb.codes.get(code)
+            words += list(common.synonyms) if common else []
+            words += [entry.name, *entry.synonyms] if entry else []
+            rows.append((code, " ; ".join(words)))
+        self._con.executemany("INSERT INTO names VALUES (?, ?)", rows)
+
+    def codes(self, question: str) -> list[str]:
+        import re
+
+        words = [w for w in re.findall(r"[a-z0-9]+", question.lower()) if len(w) > 1][:32]
+        if not words:
+            return []
+        query = " OR ".join(f'"{w}"' for w in words)
+        return [r[0] for r in self._con.execute(
+            "SELECT code FROM names WHERE names MATCH ? ORDER BY bm25(names) LIMIT 5", (query,))]
+
+
+def _lay_section(engine: Engine, cases: list[dict]) -> list[str]:
+    """Engine against FTS5 on lay descriptions of codes outside the curated set (needs the full import)."""
+    if not cases:
+        return []
+    fts = Fts5Baseline(engine)
+    engine_right = sum(names_right_code(c, engine.answer(str(c["q"])).codes) for c in cases)
+    fts_right = sum(names_right_code(c, fts.codes(str(c["q"]))[:1]) for c in cases)
+    n = len(cases)
+    return ["", f"== lay descriptions of codes ({n} questions, tests/data/lay_questions.yaml) ==",
+            f"engine names the right code first: {engine_right}/{n} ({100 * engine_right / n:.1f}%)",
+            f"FTS5 (BM25) baseline, best-ranked code: {fts_right}/{n} ({100 * fts_right / n:.1f}%)"]
+
+
+def _ncci_section(data_dir: Path) -> list[str]:
+    """How long one NCCI pair lookup takes in the imported store (both orders, one query)."""
+    from bot.store import load_store
+
+    store = load_store(data_dir)
+    sets = store.ncci.of("ptp", "practitioner") if store is not None else []
+    if not sets:
+        return ["", "(no NCCI PTP edits imported: pair lookup not measured)"]
+    pairs = [("58558", "58120"), ("57461", "57454"), ("11102", "11300"), ("99213", "71046")] * 2500
+    t0 = time.perf_counter()
+    for a, b in pairs:
+        store.ncci.pair(sets[0], a, b)
+    per = (time.perf_counter() - t0) / len(pairs) * 1000
+    return ["", f"NCCI pair lookup ({sets[0].rows:,} pairs, {sets[0].quarter}): {per:.4f} ms each "
+                f"({len(pairs):,} lookups)"]
+
+
 def _engine_section(title: str, engine: Engine, load_ms: float, cases: list[dict], rounds: int,
                     judge: Callable | None, proc: dict[str, float]) -> tuple[list[str], dict[str, float]]:
     questions = [str(c["q"]) for c in cases]
@@ -142,7 +210,7 @@ def _engine_section(title: str, engine: Engine, load_ms: float, cases: list[dict
 
 
 def run(question_files: list[Path], rounds: int, process_runs: int, cms_paths: list[Path],
-        eval_script: Path | None) -> str:
+        eval_script: Path | None, lay_file: Path | None = None) -> str:
     """Measure the shipped knowledge base, then the full release (imported into a scratch data dir
     unless the data directory already has one), and the baseline on the same questions."""
     from bot.store import default_data_dir, import_paths, load_store
@@ -191,4 +259,6 @@ def run(question_files: list[Path], rounds: int, process_runs: int, cms_paths: l
                 f"({100 * base_right / max(len(full_cases), 1):.1f}%)",
                 f"engine vs baseline: {engine_timing['per_second'] / base_timing['per_second']:.0f}x the answers "
                 "per second"]
+        out += _lay_section(full, load_cases([lay_file]) if lay_file is not None and lay_file.is_file() else [])
+        out += _ncci_section(data_dir)
     return "\n".join(out)

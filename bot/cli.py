@@ -213,15 +213,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
     """
     from bot.bench import run
 
-    shared = Path("../shared")
+    # Question sets are looked for beside the package (a source checkout, with ../shared beside it), then
+    # relative to the working directory, so `cptbot bench` works from any folder.
+    checkout = Path(__file__).resolve().parent.parent
+    shared = next((p for p in (checkout.parent / "shared", Path("../shared")) if p.is_dir()), Path("../shared"))
     files = [Path(f) for f in args.questions] or [p for p in (
-        shared / "eval" / "questions.yaml", Path("tests/data/dev_questions.yaml")) if p.is_file()]
+        shared / "eval" / "questions.yaml", checkout / "tests" / "data" / "dev_questions.yaml") if p.is_file()]
+    if not files:
+        print("cptbot bench needs question files: name them (YAML lists of `q:` cases), or run it from a source "
+              "checkout with ../shared beside it.", file=sys.stderr)
+        return 2
+    lay = checkout / "tests" / "data" / "lay_questions.yaml"
     cms = [Path(c) for c in args.cms] if args.cms is not None else [p for p in (
         shared / "data/cms/rvu26c/PPRRVU2026_Jul_nonQPP.csv", shared / "data/cms/rvu26c/GPCI2026.csv",
         shared / "data/cms/rvu25d/PPRRVU2025_Oct.csv", shared / "data/cms/rvu25d/GPCI2025.csv",
-        shared / "data/cms/rvu25d/25LOCCO.csv", shared / "data/cms/zip/ZIP5_OCT2025.txt") if p.is_file()]
+        shared / "data/cms/rvu25d/25LOCCO.csv", shared / "data/cms/zip/ZIP5_OCT2025.txt",
+        shared / "data/ncci/PTP_practitioner_20240701.zip", shared / "data/ncci/MUE_practitioner_20240701.csv")
+        if p.is_file()]
     eval_script = shared / "eval" / "run_eval.py"
-    print(run(files, args.rounds, args.process_runs, cms, eval_script if eval_script.is_file() else None))
+    print(run(files, args.rounds, args.process_runs, cms, eval_script if eval_script.is_file() else None,
+              lay if lay.is_file() else None))
     return 0
 
 

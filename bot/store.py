@@ -242,6 +242,15 @@ class _Db:
         uri = f"file:{urllib.parse.quote(str(path))}?mode=ro&immutable=1"
         self.con = sqlite3.connect(uri, uri=True, check_same_thread=False)
         self.lock = threading.Lock()
+        self._rvu_columns: tuple[str, ...] | None = None
+
+    @property
+    def rvu_columns(self) -> tuple[str, ...]:
+        """The `Rvu` fields this database stores (one written before a field was added lacks it)."""
+        if self._rvu_columns is None:
+            have = {r[1] for r in self.all("PRAGMA table_info(rvus)")}
+            self._rvu_columns = tuple(f for f in RVU_FIELDS if f in have)
+        return self._rvu_columns
 
     def one(self, sql: str, args: tuple = ()) -> tuple | None:
         with self.lock:
@@ -281,9 +290,10 @@ class RvuTable(Mapping[tuple[str, str], Rvu]):
             return made  # type: ignore[return-value]
         if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
             return None
-        row = self._db.one(f"SELECT {_RVU_SELECT} FROM rvus WHERE release = ? AND code = ? AND modifier = ?",
+        columns = self._db.rvu_columns
+        row = self._db.one(f"SELECT {', '.join(columns)} FROM rvus WHERE release = ? AND code = ? AND modifier = ?",
                            (self._name, *key))
-        rvu = None if row is None else _row_to_rvu(row)
+        rvu = None if row is None else _row_to_rvu(row, columns)
         if len(self._made) < 100_000:
             self._made[key] = rvu  # type: ignore[index]
         return rvu
@@ -307,12 +317,14 @@ class RvuTable(Mapping[tuple[str, str], Rvu]):
     def _all(self) -> dict[tuple[str, str], Rvu]:
         """Every row as an `Rvu`, in file order, read in one query (for callers that walk the whole table)."""
         if not self._all_made:
-            rows = self._db.all(f"SELECT {_RVU_SELECT} FROM rvus WHERE release = ? ORDER BY line", (self._name,))
+            columns = self._db.rvu_columns
+            rows = self._db.all(f"SELECT {', '.join(columns)} FROM rvus WHERE release = ? ORDER BY line",
+                                (self._name,))
             made = self._made
             fresh: dict[tuple[str, str], Rvu | None] = {}
             for row in rows:
                 key = (row[0], row[1])
-                fresh[key] = made.get(key) or _row_to_rvu(row)
+                fresh[key] = made.get(key) or _row_to_rvu(row, columns)
             self._made, self._all_made = fresh, True
         return self._made  # type: ignore[return-value]
 
@@ -329,6 +341,8 @@ class RvuTable(Mapping[tuple[str, str], Rvu]):
         """One field of every row, in file order (e.g. all descriptions, for a search index)."""
         if name not in RVU_FIELDS:
             raise KeyError(name)
+        if name not in self._db.rvu_columns:
+            return [_RVU_DEFAULTS[name]] * self._rows
         return [r[0] for r in self._db.all(f"SELECT {name} FROM rvus WHERE release = ? ORDER BY line",
                                            (self._name,))]
 
@@ -336,11 +350,18 @@ class RvuTable(Mapping[tuple[str, str], Rvu]):
         return f"<RvuTable {self._name} {self._rows} rows>"
 
 
-def _row_to_rvu(row: tuple) -> Rvu:
-    values = list(row)
+def _row_to_rvu(row: tuple, columns: tuple[str, ...]) -> Rvu:
+    if len(columns) == len(RVU_FIELDS):
+        values = list(row)
+    else:  # a database written before a field with a default was added to Rvu
+        got = dict(zip(columns, row, strict=True))
+        values = [got[f] if f in got else _RVU_DEFAULTS[f] for f in RVU_FIELDS]
     for i in _FLAG_COLUMNS:
         values[i] = bool(values[i])
     return _make_rvu(values)
+
+
+_RVU_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Rvu) if f.default is not dataclasses.MISSING}
 
 
 _FLAG_COLUMNS = tuple(i for i, f in enumerate(dataclasses.fields(Rvu)) if f.type in ("bool", bool))
@@ -614,6 +635,10 @@ def load_store(data_dir: Path | None = None) -> Store | None:
     if opened is None:
         return None
     db, doc = opened
+    missing = [f for f in RVU_FIELDS if f not in db.rvu_columns and f not in _RVU_DEFAULTS]
+    if missing:
+        raise StoreError(f"{data_dir / DATABASE} was written by another version of cptbot (no {missing[0]} column); "
+                         "import the CMS files again.")
     try:
         return _build(data_dir, db, doc)
     except (KeyError, TypeError, ValueError) as exc:

@@ -12,7 +12,8 @@ from tests.conftest import ROOT
 INTENTS = load_intents(ROOT / "intents")
 # Asks answered from the facility files (OPPS, ASC, anesthesia): their examples are checked with those files
 # imported, in tests/test_facility_answers.py.
-NEEDS_FACILITY_FILES = ("hospital", "asc", "site_of_service", "anesthesia")
+NEEDS_FACILITY_FILES = ("hospital", "asc", "site_of_service", "anesthesia",
+                        "ncci_pair", "ncci_units")  # the NCCI ones in tests/test_ncci_answers.py
 EXAMPLES = [(i.name, ex) for i in INTENTS for ex in i.examples if i.name not in NEEDS_FACILITY_FILES]
 STATUS_FOR = {"help": "help", "out_of_scope": "out_of_scope"}
 

@@ -148,3 +148,14 @@ def test_hospital_edits_fall_back_to_the_practitioner_edits_with_a_note(ncci_eng
     answer = ncci_engine.answer("can I bill 58558 with 58120 in a hospital")
     assert answer.headline.startswith("No:")
     assert any("outpatient hospital PTP edits are not imported" in n for n in answer.notes)
+
+
+def test_every_ncci_example_phrasing_is_answered_as_its_intent(ncci_engine):
+    from bot.understanding.intents import load_intents
+    from tests.conftest import ROOT
+
+    for intent in load_intents(ROOT / "intents"):
+        if intent.name in ("ncci_pair", "ncci_units"):
+            for example in intent.examples:
+                answer = ncci_engine.answer(example)
+                assert (answer.intent, answer.status) == (intent.name, "answered"), example

@@ -273,3 +273,17 @@ def test_a_damaged_manifest_is_one_clear_error(imported, tmp_path):
         con.execute("INSERT INTO meta VALUES ('manifest', ?)", (json.dumps({"format": 99}),))
     with pytest.raises(StoreError, match="another version"):
         load_store(data_dir)
+
+
+def test_a_store_written_before_a_field_was_added_still_loads(imported, tmp_path):
+    import dataclasses
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(imported["data_dir"], data_dir)
+    field = [f for f in dataclasses.fields(Rvu) if f.default is not dataclasses.MISSING][-1]
+    with sqlite3.connect(data_dir / MANIFEST) as con:
+        con.execute(f"ALTER TABLE rvus DROP COLUMN {field.name}")
+    store = load_store(data_dir)
+    assert store is not None
+    row = store.years[2026].rvus[("99213", "")]
+    assert getattr(row, field.name) == field.default and row.work == 1.30

@@ -52,7 +52,8 @@ def _dos_words(ask: Ask, when: date) -> str:
 
 def not_imported(engine: Engine, ask: Ask, what: str) -> Answer:
     """NCCI edits are not imported: say so, and how to import them (a different answer from "no edit")."""
-    return Answer(status="not_found", intent=ask.kind, codes=list(ask.codes), year=ask.year,
+    intent = "ncci_units" if ask.kind == "units" else "ncci_pair"
+    return Answer(status="not_found", intent=intent, codes=list(ask.codes), year=ask.year,
                   headline=f"I can't check {what}: NCCI edits are not imported. {ncci.meanings()['download']}")
 
 
