@@ -32,6 +32,17 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS preferences (
 KEYS = ("locality", "setting")
 
 
+def requested_changes(remember: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """(what to clear, the values to set) of an answer's `remember`, checked the same way by every backend.
+
+    Raises ValueError for a setting that is not one of SETTINGS, so no store ever saves one.
+    """
+    values = {k: remember[k] for k in KEYS if remember.get(k)}
+    if values.get("setting") and values["setting"] not in SETTINGS:
+        raise ValueError(f"setting must be one of {SETTINGS}, not {values['setting']!r}")
+    return remember.get("clear", ""), values
+
+
 class PreferencesError(Exception):
     """The preferences database cannot be read or written (read-only or damaged data directory)."""
 
@@ -118,10 +129,7 @@ class Preferences:
         "clear" is applied first: "all" forgets everything, "locality" or "setting" just that one; the
         other keys then set new values. Unknown keys are ignored (the engine may learn new ones first).
         """
-        clear = remember.get("clear", "")
-        values = {k: remember[k] for k in KEYS if remember.get(k)}
-        if values.get("setting") and values["setting"] not in SETTINGS:
-            raise ValueError(f"setting must be one of {SETTINGS}, not {values['setting']!r}")
+        clear, values = requested_changes(remember)
         if not clear and not values:
             return
         now = datetime.now(UTC).replace(microsecond=0).isoformat()

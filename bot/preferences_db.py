@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database import Database
 from bot.fees import SETTINGS
-from bot.preferences import KEYS, PreferencesError
+from bot.preferences import KEYS, PreferencesError, requested_changes
 
 TABLE = "cptbot_preferences"
 
@@ -62,10 +62,7 @@ class DatabasePreferences:
 
     def apply(self, user_id: str, remember: dict[str, str]) -> None:
         """Save what an answer asked to remember (see `bot.preferences.Preferences.apply`)."""
-        clear = remember.get("clear", "")
-        values = {k: remember[k] for k in KEYS if remember.get(k)}
-        if values.get("setting") and values["setting"] not in SETTINGS:
-            raise ValueError(f"setting must be one of {SETTINGS}, not {values['setting']!r}")
+        clear, values = requested_changes(remember)
         if not clear and not values:
             return
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
