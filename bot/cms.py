@@ -742,7 +742,8 @@ def _misnamed(zip_name: str, members: list[CmsInput]) -> list[str]:
     return notes
 
 
-def _read(path: Path, display: str) -> bytes:
+def read_bytes(path: Path, display: str) -> bytes:
+    """The file's bytes, or a CmsFileError naming it in one line (every importer reads its inputs this way)."""
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -772,11 +773,11 @@ def gather_inputs(paths: Iterable[str | Path]) -> tuple[list[CmsInput], list[str
             for member, qp_only in _pick(display + "/", files, notes):
                 base = member.rsplit("/", 1)[-1]
                 inputs.append(CmsInput(name=base, display=f"{display}/{member}", picked=True, qp_only=qp_only,
-                                       data=_read(path / member, f"{display}/{member}"), archive=display + "/"))
+                                       data=read_bytes(path / member, f"{display}/{member}"), archive=display + "/"))
             continue
         if path.suffix.lower() in (".xlsx", ".xls"):
             raise CmsFileError(display, "an Excel workbook: cptbot reads the CSV version of the same CMS file")
-        data = _read(path, display)
+        data = read_bytes(path, display)
         if data[:4] in ZIP_MAGIC or path.suffix.lower() == ".zip":
             inputs.extend(_from_zip(display, data, notes))
         else:

@@ -43,6 +43,17 @@ def requested_changes(remember: Mapping[str, str]) -> tuple[str, dict[str, str]]
     return remember.get("clear", ""), values
 
 
+def merged(row: tuple | None, clear: str, values: dict[str, str]) -> dict[str, str | None]:
+    """What a person's saved row becomes: `clear` first ("all", or one of KEYS), then the new values."""
+    saved: dict[str, str | None] = dict(zip(KEYS, row, strict=True)) if row else dict.fromkeys(KEYS)
+    if clear == "all":
+        saved = dict.fromkeys(KEYS)
+    elif clear in KEYS:
+        saved[clear] = None
+    saved.update(values)
+    return saved
+
+
 class PreferencesError(Exception):
     """The preferences database cannot be read or written (read-only or damaged data directory)."""
 
@@ -138,12 +149,7 @@ class Preferences:
             try:
                 row = conn.execute("SELECT locality, setting FROM preferences WHERE user_id = ?",
                                    (user_id,)).fetchone()
-                saved = dict(zip(KEYS, row, strict=True)) if row else {"locality": None, "setting": None}
-                if clear == "all":
-                    saved = {"locality": None, "setting": None}
-                elif clear in KEYS:
-                    saved[clear] = None
-                saved.update(values)
+                saved = merged(row, clear, values)
                 if saved["locality"] is None and saved["setting"] is None:
                     conn.execute("DELETE FROM preferences WHERE user_id = ?", (user_id,))
                 else:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.database import Database
 from bot.fees import SETTINGS
-from bot.preferences import KEYS, PreferencesError, requested_changes
+from bot.preferences import PreferencesError, merged, requested_changes
 
 TABLE = "cptbot_preferences"
 
@@ -72,12 +72,7 @@ class DatabasePreferences:
             with self.database.engine.begin() as conn:
                 row = conn.execute(select(t.c.locality, t.c.setting).where(t.c.user_id == user_id)
                                    .with_for_update()).first()
-                saved = dict(zip(KEYS, row, strict=True)) if row else {"locality": None, "setting": None}
-                if clear == "all":
-                    saved = {"locality": None, "setting": None}
-                elif clear in KEYS:
-                    saved[clear] = None
-                saved.update(values)
+                saved = merged(row, clear, values)
                 if saved["locality"] is None and saved["setting"] is None:
                     conn.execute(t.delete().where(t.c.user_id == user_id))
                     return

@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.cms import IMPORTED_KINDS, CmsFileError, csv_rows, decode, inflate, kind_by_name
+from bot.cms import IMPORTED_KINDS, CmsFileError, csv_rows, decode, inflate, kind_by_name, read_bytes
 from bot.facility import readers, xlsx
 from bot.facility.readers import Dataset
 
@@ -147,14 +147,14 @@ def prepare(paths: list[str]) -> Prepared:
             taken = [f for f in files if name_kind(f.name)]
             for f in taken:
                 shown = f"{display}/{f.relative_to(path).as_posix()}"
-                prepared.datasets.append(parse(shown, _read(f, shown)))
+                prepared.datasets.append(parse(shown, read_bytes(f, shown)))
             if any(kind_by_name(f.name) in IMPORTED_KINDS for f in files) or not taken:
                 prepared.rest.append(raw)  # the fee schedule import takes its files, or says what is missing
             continue
         if not path.is_file():
             prepared.rest.append(raw)  # the fee schedule import names the missing file
             continue
-        data = _read(path, display)
+        data = read_bytes(path, display)
         if data[:4] in ZIP_MAGIC and path.suffix.lower() == ".zip":
             if _from_zip(display, data, prepared):
                 prepared.rest.append(raw)
@@ -176,10 +176,3 @@ def prepare(paths: list[str]) -> Prepared:
         unique.append(d)
     prepared.datasets = unique
     return prepared
-
-
-def _read(path: Path, display: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CmsFileError(display, f"cannot be read ({exc.strerror or exc})") from None
