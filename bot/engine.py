@@ -310,9 +310,12 @@ class Engine:
         general = not (r.entities.global_periods and r.has("global"))
         topics = self.topic_finder.find(r.tokens) if general else []
         # a code named by number leaves out every topic but one about that very code ("what does 99211 need")
-        topics = [(s, t) for s, t in topics if set(known_codes) <= set(t.codes)]
+        # or about whatever code is named ("how often can 92060 be billed"), unless a value is asked
+        value_asked = r.has("rvu") or r.has("payment")
+        topics = [(s, t) for s, t in topics if not (value_asked and known_codes)
+                  and (set(known_codes) <= set(t.codes) or t.about_codes)]
         if topics and not known_codes and any(r.has(i) for i in ("rvu", "payment", "which_code")) \
-                and self._codes_by_words(r)[0]:
+                and not (topics[0][1].about_codes and not value_asked) and self._codes_by_words(r)[0]:
             topics = []  # "LEEP payment office vs facility", "how do I report this shave": a code named in words
         found = self.situation_finder.find(r.tokens)
         if not topics and not found:
@@ -335,7 +338,13 @@ class Engine:
                         unknown_codes=[c for c in codes if (c, "") not in fy.rvus] + unknown_codes,
                         modifiers=list(r.entities.modifiers), settings=self._settings(r.entities, ctx))
         if topics:
-            return make("topic", rule=topics[0][1])
+            topic = topics[0][1]
+            if not topic.about_codes:
+                return make("topic", rule=topic)
+            named = list(dict.fromkeys([*known_codes, *self._spotted(r)]))
+            if not named and not unknown_codes:
+                named = [c for c in self._codes_by_words(r)[0] if replies.row_of(fy, c) is not None]
+            return make("topic", rule=topic, codes=named, unknown_codes=unknown_codes)
         return None
 
     def _code_ask(self, r: Reading, make: Callable[..., Ask], codes: list[str], settings, localities,

@@ -26,7 +26,7 @@ from bot.answers.rules_yaml import (
 )
 from bot.fees import amount, money
 from bot.understanding.words import Token, Words
-from bot.yamlfile import Problems, is_code_text, is_text, is_text_list
+from bot.yamlfile import Problems, is_code_text, is_flag, is_text, is_text_list
 
 if TYPE_CHECKING:
     from bot.engine import Engine
@@ -53,6 +53,34 @@ class Topic:
     example: str = ""  # the code a hook's worked example uses
     locality: str = ""  # a locality name for the payment example (e.g. "MANHATTAN")
     unless: tuple[str, ...] = ()  # patterns that rule the topic out
+    about_codes: bool = False  # about whatever code the question names ("how often can 92060 be billed")
+    component: str = ""  # for the `components` hook: "professional", "technical" or "global"
+    counts: tuple[CountRule, ...] = ()  # for the `count_units` hook: how a count of lesions becomes codes
+
+
+@dataclass(frozen=True)
+class CountRule:
+    """How a number of lesions (biopsies, destructions) is reported: the first with `first`, each additional
+    one with the add-on `additional` (units), and from `then_from` on `then` alone. `words` choose the rule
+    (a technique: "punch"); the first rule without words applies when none of the words occur."""
+
+    first: str
+    additional: str = ""
+    up_to: int = 0  # `first` (and `additional`) cover up to this many; 0: no upper limit
+    then: str = ""  # the code for more than `up_to`
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HookCall:
+    """What a hook may use: the knowledge base, the topic, and the question's codes and text (for topics
+    about the codes named, and for counts read from the question)."""
+
+    kb: KnowledgeBase
+    topic: Topic
+    codes: tuple[str, ...] = ()
+    text: str = ""
+    engine: Engine | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +88,8 @@ class HookResult:
     sentence: str = ""
     sections: tuple[Section, ...] = ()
     years: tuple[int, ...] = ()  # the fee schedule years the numbers came from (cited in the source)
+    codes: tuple[str, ...] = ()  # codes the hook chose for this question, most relevant first
+    modifiers: tuple[str, ...] = ()  # modifiers the hook chose ("26" for an interpretation of 71046)
 
 
 def _example_rvu(kb: KnowledgeBase, topic: Topic, year: int):
@@ -67,8 +97,9 @@ def _example_rvu(kb: KnowledgeBase, topic: Topic, year: int):
     return fy, fy.rvus.get((topic.example or DEFAULT_EXAMPLE, ""))
 
 
-def _payment_formula(kb: KnowledgeBase, topic: Topic) -> HookResult:
+def _payment_formula(call: HookCall) -> HookResult:
     """A worked example: RVUs x GPCIs x CF for one code, nationally and in one locality, from loaded data."""
+    kb, topic = call.kb, call.topic
     from bot.replies import rvu_str
 
     year = kb.newest_year
@@ -94,8 +125,9 @@ def _payment_formula(kb: KnowledgeBase, topic: Topic) -> HookResult:
     return HookResult(sentence, (Section(f"Worked example: {code}, office, CY{year}", facts),), (year,))
 
 
-def _cf_change(kb: KnowledgeBase, topic: Topic) -> HookResult:
+def _cf_change(call: HookCall) -> HookResult:
     """The conversion factor of the newest loaded year and its change from the year before, signed."""
+    kb = call.kb
     years = sorted(kb.years)
     new = kb.years[years[-1]].release
     facts = [Fact(f"CY{y}", f"${kb.years[y].release.conversion_factor:.4f}") for y in reversed(years)]
@@ -111,7 +143,8 @@ def _cf_change(kb: KnowledgeBase, topic: Topic) -> HookResult:
     return HookResult(sentence, (Section("Conversion factors", facts),), (new.year, old.year))
 
 
-def _rvu_example(kb: KnowledgeBase, topic: Topic) -> HookResult:
+def _rvu_example(call: HookCall) -> HookResult:
+    kb, topic = call.kb, call.topic
     from bot.replies import rvu_str
 
     year = kb.newest_year
@@ -124,7 +157,8 @@ def _rvu_example(kb: KnowledgeBase, topic: Topic) -> HookResult:
     return HookResult(sentence, (), (year,))
 
 
-def _site_example(kb: KnowledgeBase, topic: Topic) -> HookResult:
+def _site_example(call: HookCall) -> HookResult:
+    kb, topic = call.kb, call.topic
     from bot.replies import rvu_str
 
     year = kb.newest_year
@@ -141,8 +175,9 @@ def _site_example(kb: KnowledgeBase, topic: Topic) -> HookResult:
     return HookResult(sentence, (Section(f"{rvu.code}, office vs facility, CY{year}", facts),), (year,))
 
 
-def _limiting_charge(kb: KnowledgeBase, topic: Topic) -> HookResult:
+def _limiting_charge(call: HookCall) -> HookResult:
     """Non-participating amounts: 95% of the fee schedule amount, and the limiting charge, 115% of that."""
+    kb, topic = call.kb, call.topic
     year = kb.newest_year
     fy, rvu = _example_rvu(kb, topic, year)
     if rvu is None:
@@ -157,22 +192,142 @@ def _limiting_charge(kb: KnowledgeBase, topic: Topic) -> HookResult:
     return HookResult(sentence, (), (year,))
 
 
-def _releases(kb: KnowledgeBase, topic: Topic) -> HookResult:
+def _releases(call: HookCall) -> HookResult:
+    kb = call.kb
     from bot.replies import source_line
 
     facts = [Fact(f"CY{y}", source_line(kb.years[y])) for y in sorted(kb.years, reverse=True)]
     return HookResult("", (Section("Loaded releases", facts),), ())
 
 
-def _global_indicators(kb: KnowledgeBase, topic: Topic) -> HookResult:
+def _global_indicators(call: HookCall) -> HookResult:
+    kb = call.kb
     facts = [Fact(gp.code, gp.name) for gp in kb.global_periods.values()]
     return HookResult("", (Section("Global indicators in the fee schedule", facts),), ())
 
 
-HOOKS: dict[str, Callable[[KnowledgeBase, Topic], HookResult]] = {
+def _count_units(call: HookCall) -> HookResult:
+    """How many of each code a count of lesions stated in the question makes ("three AKs": 17000 + 17003 x 2).
+
+    The rule is the topic's `counts` (the first whose technique words occur, else the first without words);
+    without a count in the question, nothing is added and the topic's general answer stands.
+    """
+    from bot.understanding.counts import find_count, has_words
+
+    rules = call.topic.counts
+    rule = next((r for r in rules if r.words and has_words(call.text, r.words)), None) \
+        or next((r for r in rules if not r.words), None)
+    if rule is None:
+        return HookResult()
+    n = find_count(call.text)
+    if n is None:
+        return HookResult(codes=tuple(c for c in (rule.first, rule.additional) if c))
+    lesions = f"{n} lesion{'s' if n != 1 else ''}"
+    if rule.up_to and n > rule.up_to and rule.then:
+        return HookResult(f"For {lesions}: {rule.then} alone, one unit (it covers {rule.up_to + 1} or more).",
+                          codes=(rule.then,))
+    if not rule.additional or n == 1:
+        covers = f" (one unit covers up to {rule.up_to})" if rule.up_to and n > 1 else ""
+        return HookResult(f"For {lesions}: {rule.first} x 1{covers}.", codes=(rule.first,))
+    extra = n - 1
+    return HookResult(f"For {lesions}: {rule.first} once and {rule.additional} x {extra} ({extra} "
+                      f"unit{'s' if extra != 1 else ''}, no modifier: it is an add-on).",
+                      codes=(rule.first, rule.additional))
+
+
+PCTC_OF = {"professional": ("2", "26"), "technical": ("3", "TC"), "global": ("4", "")}
+COMPONENT_FALLBACK = {"professional": "the test's code with modifier 26, or its own interpretation-only code "
+                                      "where there is one (93010 for an ECG)",
+                      "technical": "the test's code with modifier TC, or its own technical-only code where "
+                                   "there is one (93005 for an ECG tracing)",
+                      "global": "the test's code without a modifier, or its complete-service code where the "
+                                "parts have codes of their own (93000 for an ECG)"}
+COMPONENT_WORDS = {"professional": "the interpretation and report", "technical": "the technical part (the test or "
+                   "tracing) alone", "global": "both parts (the complete test)"}
+
+
+def _family(fy: FeeYear, code: str) -> dict[str, str]:
+    """The codes CMS lists for the parts of a test billed with codes of their own (PC/TC indicators 2, 3 and
+    4: 93000 complete, 93005 tracing, 93010 report): nearby codes whose short descriptors begin alike."""
+    row = fy.rvus.get((code, ""))
+    if row is None or row.pctc not in ("2", "3", "4") or not code.isdigit():
+        return {}
+    head = (row.description.split() or [""])[0].lower()
+    out: dict[str, str] = {}
+    for near in range(int(code) - 12, int(code) + 13):
+        other = fy.rvus.get((f"{near:05d}", ""))
+        if other is not None and other.pctc in ("2", "3", "4") and \
+                (other.description.split() or [""])[0].lower() == head:
+            kind = {"2": "professional", "3": "technical", "4": "global"}[other.pctc]
+            out.setdefault(kind, other.code)
+    return out if len(out) > 1 else {}
+
+
+def _components(call: HookCall) -> HookResult:
+    """The code (or modifier) for the part of a test the topic is about, from the named test's PC/TC
+    indicator in the loaded fee schedule: separate codes (indicators 2/3/4) or modifiers 26/TC (indicator 1)."""
+    kb, want = call.kb, call.topic.component
+    fy = kb.years[kb.newest_year]
+    for code in call.codes:
+        row = fy.rvus.get((code, ""))
+        if row is None:
+            continue
+        family = _family(fy, code)
+        if want in family:
+            chosen = family[want]
+            others = [f"{c} is {COMPONENT_WORDS[k]}" for k, c in family.items() if c != chosen]
+            sentence = f"{chosen} for {COMPONENT_WORDS[want]}" + (f" ({'; '.join(others)})" if others else "")
+            return HookResult(sentence, years=(fy.year,), codes=(chosen, *(c for c in family.values()
+                                                                           if c != chosen)))
+        if row.pctc == "1":
+            mod = PCTC_OF[want][1]
+            if not mod:
+                return HookResult(f"{code} without a modifier for both parts", years=(fy.year,), codes=(code,))
+            return HookResult(f"{code}-{mod} for {COMPONENT_WORDS[want]} ({code} without a modifier is the "
+                              "complete service)", years=(fy.year,), codes=(code,), modifiers=(mod,))
+    return HookResult(COMPONENT_FALLBACK.get(want, ""))
+
+
+def _status(call: HookCall) -> HookResult:
+    """What the RVU file's status says about payment for the topic's codes (or the codes named), grouped by
+    status: "CMS lists 99242, 99243 ... with status I: not valid for Medicare"."""
+    kb = call.kb
+    fy = kb.years[kb.newest_year]
+    groups: dict[str, list[str]] = {}
+    for code in dict.fromkeys((*call.codes, *call.topic.codes)):
+        row = fy.rvus.get((code, ""))
+        if row is not None:
+            groups.setdefault(row.status, []).append(code)
+    said = []
+    for status, codes in groups.items():
+        meaning = kb.statuses.get(status)
+        if meaning is not None:
+            said.append(f"CY{fy.year} status {status} for {', '.join(codes)}: {meaning.meaning}")
+    return HookResult(" ".join(said), years=(fy.year,) if said else ())
+
+
+def _frequency(call: HookCall) -> HookResult:
+    """The NCCI medically unlikely edit (units per day or per line) of the code named, when imported."""
+    from datetime import date
+
+    from bot import ncci
+
+    if call.engine is None or not call.codes:
+        return HookResult()
+    code = call.codes[0]
+    value, choice = ncci.mue(call.engine.ncci, code, date.today())
+    if choice.edit_set is None or value is None:
+        return HookResult()
+    per = "per claim line" if value.indicator == 1 else "per day"
+    return HookResult(f"What NCCI does limit is units: its MUE for {code} is {value.value} "
+                      f"unit{'s' if value.value != 1 else ''} {per} ({choice.edit_set.quarter}).")
+
+
+HOOKS: dict[str, Callable[[HookCall], HookResult]] = {
     "payment_formula": _payment_formula, "cf_change": _cf_change, "rvu_example": _rvu_example,
     "site_example": _site_example, "limiting_charge": _limiting_charge, "releases": _releases,
-    "global_indicators": _global_indicators,
+    "global_indicators": _global_indicators, "count_units": _count_units, "components": _components,
+    "status": _status, "frequency": _frequency,
 }
 
 
@@ -184,8 +339,31 @@ TOPIC_SPEC = {
     "id": (is_text, True), "title": (is_text, True), "when": (patterns_problem, True), "answer": (is_text, True),
     "facts": (is_text_list, False), "modifiers": (is_modifier_list, False), "codes": (is_code_list, False),
     "hook": (_is_hook, False), "example": (is_code_text, False), "locality": (is_text, False),
-    "unless": (patterns_problem, False),
+    "unless": (patterns_problem, False), "about_codes": (is_flag, False),
+    "component": (lambda v: None if v in PCTC_OF else f"must be one of {', '.join(PCTC_OF)}", False),
+    "counts": (lambda v: _counts_problem(v), False),
 }
+COUNT_FIELDS = {"first", "additional", "up_to", "then", "words"}
+
+
+def _counts_problem(value) -> str | None:
+    if not isinstance(value, list) or not value:
+        return "must be a list of rules like {first: \"17000\", additional: \"17003\", up_to: 14, then: \"17004\"}"
+    for rule in value:
+        if not isinstance(rule, dict) or set(rule) - COUNT_FIELDS or is_code_text(rule.get("first")):
+            return f"each rule needs a quoted `first` code and only the fields {', '.join(sorted(COUNT_FIELDS))}"
+        if any(rule.get(k) is not None and is_code_text(rule[k]) for k in ("additional", "then")):
+            return "`additional` and `then` must be quoted codes"
+        if not isinstance(rule.get("up_to", 0), int) or (rule.get("words") is not None
+                                                         and is_text_list(rule["words"])):
+            return "`up_to` must be a whole number and `words` a list of words"
+    return None
+
+
+def _count_rules(entry) -> tuple[CountRule, ...]:
+    return tuple(CountRule(first=str(r["first"]), additional=str(r.get("additional") or ""),
+                           up_to=int(r.get("up_to") or 0), then=str(r.get("then") or ""),
+                           words=tuple(str(w) for w in r.get("words") or ())) for r in entry.get("counts") or ())
 
 
 def load_topics(root: Path, problems: Problems, modifiers: set[str]) -> tuple[Topic, ...]:
@@ -197,7 +375,8 @@ def load_topics(root: Path, problems: Problems, modifiers: set[str]) -> tuple[To
                          facts=texts(e, "facts"), modifiers=tuple(e.get("modifiers") or ()),
                          codes=tuple(e.get("codes") or ()), hook=str(e.get("hook") or ""),
                          example=str(e.get("example") or ""), locality=text(e, "locality"),
-                         unless=texts(e, "unless")))
+                         unless=texts(e, "unless"), about_codes=bool(e.get("about_codes", False)),
+                         component=str(e.get("component") or ""), counts=_count_rules(e)))
     return tuple(out)
 
 
@@ -215,12 +394,20 @@ class TopicFinder:
         return self.index.matches(tokens)
 
 
-def compose(kb: KnowledgeBase, topic: Topic) -> Answer:
-    """The Answer for a topic: the direct answer first, then its facts and any numbers from loaded data."""
+def compose(kb: KnowledgeBase, topic: Topic, codes_named: tuple[str, ...] = (), text: str = "",
+            engine: Engine | None = None) -> Answer:
+    """The Answer for a topic: the direct answer first, then its facts and any numbers from loaded data.
+
+    `codes_named` are the codes the question names (by number or in words), for a topic about them; `text`
+    the question, for a count it states. "{code}" in the answer is the first code named.
+    """
     from bot.replies import source_line
 
-    result = HOOKS[topic.hook](kb, topic) if topic.hook else HookResult()
+    call = HookCall(kb, topic, codes_named, text, engine)
+    result = HOOKS[topic.hook](call) if topic.hook else HookResult()
     headline = topic.answer
+    if "{code}" in headline:
+        headline = headline.replace("{code}", codes_named[0] if codes_named else "this code")
     if "{data}" in headline:
         headline = headline.replace("{data}", result.sentence).strip()
     elif result.sentence:
@@ -230,13 +417,14 @@ def compose(kb: KnowledgeBase, topic: Topic) -> Answer:
         sections.append(Section("Key points", [], "\n".join(f"• {f}" for f in topic.facts)))
     sections.extend(result.sections)
     newest: FeeYear = kb.years[kb.newest_year]
-    codes = [c for c in topic.codes if (c, "") in newest.rvus]
+    named = codes_named if topic.about_codes else ()
+    codes = [c for c in dict.fromkeys((*result.codes, *named, *topic.codes)) if (c, "") in newest.rvus]
     source = " | ".join(source_line(kb.years[y]) for y in result.years)
     return Answer(status="answered", intent="topic", headline=headline, title=topic.title, codes=codes,
-                  modifiers=list(topic.modifiers), year=max(result.years) if result.years else None,
-                  sections=sections, source=source)
+                  modifiers=list(dict.fromkeys((*result.modifiers, *topic.modifiers))),
+                  year=max(result.years) if result.years else None, sections=sections, source=source)
 
 
 def answer(ask: Ask, engine: Engine) -> Answer:
     """The `topic` answerer (the table row in bot.answers)."""
-    return compose(engine.kb, ask.rule)
+    return compose(engine.kb, ask.rule, tuple(ask.codes), ask.reading.text, engine)

@@ -1,0 +1,102 @@
+"""Questions coders ask in sentences, answered by what is asked (issue 9): the part of a test billed, lesions
+counted into codes and units, several biopsies, how often a code can be billed, codes whose meaning is a
+rule (99058). Expected codes and indicators are read from the raw CMS RVU file with the csv module.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from bot.engine import Engine
+from bot.understanding.counts import find_count
+from tests.conftest import RVU_FILES
+
+
+@pytest.fixture(scope="module")
+def full(ncci_imported) -> Engine:
+    return Engine.load(data_dir=ncci_imported["data_dir"])
+
+
+@pytest.fixture(scope="module")
+def rows() -> dict[str, list[str]]:
+    """The global (no-modifier) rows of the CY2026 RVU file, by code, with the PCTC and status columns."""
+    with open(RVU_FILES[2026], newline="", encoding="latin-1") as f:
+        lines = list(csv.reader(f))
+    header = next(i for i, r in enumerate(lines) if r and r[0] == "HCPCS")
+    names = lines[header - 1]
+    out = {r[0]: r for r in lines[header + 1:] if r and not r[1]}
+    out["_pctc"] = [str(names.index("PCTC"))]
+    out["_status"] = [str(names.index("STATUS"))]
+    return out
+
+
+def pctc(rows, code: str) -> str:
+    return rows[code][int(rows["_pctc"][0])]
+
+
+def test_an_interpretation_alone_is_the_code_cms_lists_as_the_professional_component(full, rows):
+    ans = full.answer("is there a code for just reading an ECG and writing the report, or is it part of the visit?")
+    assert ans.status == "answered"
+    assert pctc(rows, ans.codes[0]) == "2" and ans.codes[0].startswith("930")
+    assert {pctc(rows, c) for c in ans.codes} >= {"2", "3", "4"}  # the tracing and the complete test named too
+    assert "part of the E/M" in ans.headline
+
+
+def test_a_test_read_elsewhere_is_billed_as_the_technical_part(full, rows):
+    ans = full.answer("we do the EKG here and send it to another facility for the formal report; what do we bill?")
+    assert pctc(rows, ans.codes[0]) == "3"
+    ans = full.answer("our office does the EKG and reads it himself, the doctor interpreted it himself, which code?")
+    assert pctc(rows, ans.codes[0]) == "4"
+
+
+def test_an_interpretation_of_a_test_priced_with_modifiers_is_modifier_26(full, rows):
+    ans = full.answer("the radiologist only interprets the chest x-ray 71046, how is the reading billed?")
+    assert pctc(rows, "71046") == "1"
+    assert ans.codes[0] == "71046" and "26" in ans.modifiers
+
+
+def test_a_second_physicians_formal_interpretation_can_be_billed(full):
+    ans = full.answer("The ED doctor glanced at the EKG; a cardiologist wrote the formal interpretation later the "
+                      "same day. Can the cardiologist bill 93010?")
+    assert ans.headline.startswith("Yes") and "93010" in ans.codes
+
+
+@pytest.mark.parametrize("question,codes,units", [
+    ("we froze four actinic keratoses on the forearm, how do I code it?", ["17000", "17003"], "x 3"),
+    ("cryotherapy to 18 AKs of the scalp", ["17004"], None),
+    ("liquid nitrogen to nine seborrheic keratoses on the back", ["17110"], None),
+    ("destruction of 22 plantar warts", ["17111"], None),
+    ("punch biopsies of two separate lesions, do I report both?", ["11104", "11105"], "x 1"),
+])
+def test_lesions_are_counted_into_codes_and_units(full, question, codes, units):
+    ans = full.answer(question)
+    assert ans.status == "answered"
+    assert ans.codes[:len(codes)] == codes
+    if units:
+        assert f"{codes[1]} {units}" in ans.headline
+
+
+def test_counts_skip_sizes_times_and_codes():
+    assert find_count("33 weeks pregnant, at 10 o'clock, a 1.5 cm lesion; three lesions") == 3
+    assert find_count("report 17003 twice for CPT 11102-11107") is None
+    assert find_count("one of our providers removed 2 warts") == 2
+
+
+def test_how_often_a_code_can_be_billed_says_cpt_sets_no_limit_and_gives_the_mue(full):
+    ans = full.answer("how often can we bill 92060 for the same patient?")
+    assert ans.codes[0] == "92060"
+    assert "no frequency limit" in ans.headline and "MUE" in ans.headline
+
+
+def test_a_value_asked_of_a_code_is_not_a_topic(full):
+    ans = full.answer("wrvu for 17003")
+    assert ans.intent != "topic" and ans.codes == ["17003"]
+
+
+def test_office_emergency_services_and_their_status_from_the_file(full, rows):
+    ans = full.answer("what does 99058 mean, do we have to interrupt another patient?")
+    status = rows["99058"][int(rows["_status"][0])]
+    assert ans.codes[0] == "99058" and "interrupts care of other scheduled patients" in ans.headline
+    assert f"status {status}" in ans.headline
