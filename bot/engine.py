@@ -23,6 +23,7 @@ from bot.answers import ANSWERERS, bundling
 from bot.answers.decline import DeclineFinder, DeclineMatch
 from bot.answers.focus import shorten
 from bot.answers.situations import SituationFinder
+from bot.answers.sized import SizeFinder
 from bot.answers.topics import TopicFinder
 from bot.catalog import compiled, files_fingerprint, kb_fingerprint, merge_store, name_index
 from bot.facility.db import FacilityData
@@ -97,12 +98,13 @@ class Engine:
         self.topic_finder = TopicFinder(kb.topics, self.words)
         self.situation_finder = SituationFinder(kb.situations, self.words)
         self.decline_finder = DeclineFinder(kb.declines, self.words)
+        self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
         # The hospital, ASC and anesthesia side (bot/facility): the imported facility files, our words for them.
         self.facility = Facility(kb, self.words, facility_data, knowledge_dir or shipped_dir("knowledge"), cache_dir,
                                  key)
         self.words.learn(self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
                          | self.topic_finder.vocabulary() | self.situation_finder.vocabulary()
-                         | self.decline_finder.vocabulary()
+                         | self.decline_finder.vocabulary() | self.size_finder.vocabulary()
                          | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
                          | set(kb.lexicon.equivalents.values())
                          | (self.outside_index.vocabulary() if self.outside_index else set())
@@ -230,6 +232,10 @@ class Engine:
         facility_ask = self.facility.ask(self, r, make)  # hospital, ASC, the places side by side, anesthesia
         if facility_ask is not None:
             return facility_ask
+        sized = self.size_finder.find(r.tokens, r.text)
+        if sized is not None and not (known_codes and (r.has("rvu") or r.has("payment"))):
+            # "shaved a 1.1 cm nevus off her back": the site and size choose the code
+            return make("sized", rule=sized, codes=known_codes, unknown_codes=unknown_codes)
         ruled = self._rule_ask(r, make, known_codes, unknown_codes, fy, ctx)
         if ruled is not None:
             return ruled

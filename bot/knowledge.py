@@ -116,6 +116,7 @@ class KnowledgeBase:
     topics: tuple = ()
     situations: tuple = ()
     declines: tuple = ()
+    lesion_sizes: tuple = ()  # families of codes chosen by a lesion's site and size (bot/answers/sized)
 
     @property
     def newest_year(self) -> int:
@@ -478,9 +479,11 @@ def _load_rules(root: Path, kb: KnowledgeBase, problems: Problems) -> None:
     """topics.yaml, situations.yaml, declines.yaml: read by their answerers' modules, checked here with the rest."""
     from bot.answers.decline import load_declines
     from bot.answers.situations import load_situations
+    from bot.answers.sized import load_families
     from bot.answers.topics import load_topics
 
     known = set(kb.modifiers)
     kb.topics = load_topics(root, problems, known)
     kb.situations = load_situations(root, problems, known)
     kb.declines = load_declines(root, problems)
+    kb.lesion_sizes = load_families(root, problems)

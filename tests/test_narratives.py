@@ -100,3 +100,31 @@ def test_office_emergency_services_and_their_status_from_the_file(full, rows):
     status = rows["99058"][int(rows["_status"][0])]
     assert ans.codes[0] == "99058" and "interrupts care of other scheduled patients" in ans.headline
     assert f"status {status}" in ans.headline
+
+
+@pytest.mark.parametrize("question,band", [
+    ("the dermatologist shaved off a 1.1 cm nevus from her upper back, how do I report it?", "1.1-2.0 cm"),
+    ("shave removal of a 4 mm lesion on the left cheek", "0.5 cm/<"),
+    ("mole shaved from the scalp, 0.9 cm", "0.6-1.0 cm"),
+])
+def test_a_shave_removal_is_coded_by_site_and_size(full, rows, question, band):
+    ans = full.answer(question)
+    assert ans.status == "answered"
+    code = ans.codes[0]
+    assert rows[code][2].startswith("Shave skin lesion") and rows[code][2].endswith(band)
+    sites = {"back": ("11300", "11303"), "cheek": ("11310", "11313"), "scalp": ("11305", "11308")}
+    lo, hi = next(v for k, v in sites.items() if k in question)
+    assert lo <= code <= hi
+
+
+def test_who_is_right_names_the_code_that_fits(full):
+    ans = full.answer("Our provider shaved a 1.5 cm seborrheic keratosis off the arm and coded 11302; I want 17110 "
+                      "or 11102. Which of us is right?")
+    assert ans.codes[0] == "11302" and ans.headline.startswith("11302 is correct")
+
+
+def test_an_excision_adds_twice_the_margin_to_the_lesion(full, rows):
+    ans = full.answer("excision of a 1.2 cm basal cell carcinoma of the nose with 5 mm margins")
+    assert "mal+mrg 2.1-3" in rows[ans.codes[0]][2] and ans.codes[0].startswith("1164")
+    ans = full.answer("shave removal of a lesion on the back")  # no size: the choices by size
+    assert ans.codes == ["11300", "11301", "11302", "11303"]

@@ -44,6 +44,7 @@ from bot.answers import (
     remember,
     site_of_service,
     situations,
+    sized,
     together,
     topics,
     units,
@@ -81,4 +82,5 @@ ANSWERERS: dict[str, Answerer] = {
     "anesthesia": anesthesia.answer,
     "bundling": bundling.pair,
     "units": units.answer,
+    "sized": sized.answer,
 }

@@ -25,6 +25,8 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `anesthesia`: an anesthesia code's base units and, with a time (`minutes`), its payment.
 - `bundling`: whether NCCI bundles two codes (the PTP edit between them on the date of service).
 - `units`: a code's NCCI medically unlikely edit (MUE).
+- `sized`: a lesion removed by a family of codes chosen by site and size (shave removal, excision); `rule`
+  is the family with the site and size read (bot/answers/sized), `codes` the codes named by number.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from bot.understanding.reading import Reading
 
 KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
-         "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units")
+         "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units", "sized")
 
 
 @dataclass

@@ -1,0 +1,199 @@
+"""Codes chosen by a lesion's site and size: shave removals, excisions of benign and malignant lesions.
+
+CPT splits these families by where the lesion is (trunk and limbs; scalp, neck, hands, feet, genitalia;
+face, ears, eyelids, nose, lips, mucous membrane) and by its diameter in bands (0.5 cm or less, 0.6-1.0,
+...). A question that describes the procedure, the site and the size ("shaved a 1.1 cm nevus off her back")
+is answered with the one code, and a question that names codes ("he coded 11302, I want 17110 or 11102")
+is told which of them fits. The families live in `knowledge/lesion_sizes.yaml` (words, sites, bands, codes);
+adding one is a YAML edit. Sizes are read in cm or mm; one regular-expression pass over the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.answer import Answer, Fact, Section
+from bot.answers.patterns import PatternIndex, patterns_problem
+from bot.answers.rules_yaml import is_code_list, load_entries, text, texts
+from bot.understanding.words import Token, Words
+from bot.yamlfile import Problems, is_flag, is_text, is_text_list
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.understanding.ask import Ask
+
+FILE = "lesion_sizes.yaml"
+MARGIN_RE = re.compile(r"\s*(?:[a-z-]+\s+){0,2}margins?\b", re.I)
+MARGIN_BEFORE_RE = re.compile(r"margins?\s*(?:of\s*)?$", re.I)
+SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d{1,2})?|\.\d{1,2})\s*(cm|centimeters?|mm|millimeters?)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str  # "trunk, arms or legs"
+    words: tuple[str, ...]
+    codes: tuple[str, ...]  # one per size band, smallest first
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family of codes chosen by site and size, as written in lesion_sizes.yaml."""
+
+    id: str
+    title: str
+    when: tuple[str, ...]
+    bands: tuple[float, ...]  # upper limits in cm of every band but the last (which is "more than")
+    sites: tuple[Site, ...]
+    measure: str  # how the size is measured, one sentence
+    facts: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    add_margins: bool = False  # excisions: the size coded is the lesion plus twice the narrowest margin stated
+
+
+def _is_bands(value: Any) -> str | None:
+    if not isinstance(value, list) or not value or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in value) or value != sorted(value):
+        return "must be a rising list of sizes in cm, like [0.5, 1.0, 2.0]"
+    return None
+
+
+def _is_sites(value: Any) -> str | None:
+    if not isinstance(value, list) or not value:
+        return "must be a list of sites, each {name, words, codes}"
+    for site in value:
+        if not isinstance(site, dict) or set(site) != {"name", "words", "codes"} or is_text(site["name"]) \
+                or is_text_list(site["words"]) or is_code_list(site["codes"]):
+            return "each site needs `name` (text), `words` (a list) and `codes` (quoted codes, one per size band)"
+    return None
+
+
+SPEC = {"id": (is_text, True), "title": (is_text, True), "when": (patterns_problem, True),
+        "bands": (_is_bands, True), "sites": (_is_sites, True), "measure": (is_text, True),
+        "facts": (is_text_list, False), "unless": (patterns_problem, False), "add_margins": (is_flag, False)}
+
+
+def load_families(root: Path, problems: Problems) -> tuple[Family, ...]:
+    """Read `knowledge/lesion_sizes.yaml`; problems go to `problems` as file:line: entry: field: what."""
+    out = []
+    for e in load_entries(root, FILE, "families", SPEC, problems):
+        bands = tuple(float(b) for b in e["bands"])
+        sites = tuple(Site(str(s["name"]), tuple(str(w) for w in s["words"]), tuple(s["codes"])) for s in e["sites"])
+        if any(len(s.codes) != len(bands) + 1 for s in sites):
+            problems.add(f"knowledge/{FILE}", e.line_of("sites"), e["id"], "sites",
+                         f"each site needs {len(bands) + 1} codes: one per size band")
+            continue
+        out.append(Family(id=e["id"], title=text(e, "title"), when=texts(e, "when"), bands=bands, sites=sites,
+                          measure=text(e, "measure"), facts=texts(e, "facts"), unless=texts(e, "unless"),
+                          add_margins=bool(e.get("add_margins", False))))
+    return tuple(out)
+
+
+def size_cm(text_: str, add_margins: bool = False) -> float | None:
+    """The first size stated in `text_`, in cm ("1.5 cm", "8 mm", ".5cm"), or None. With `add_margins`, a
+    size followed by "margin(s)" is the narrowest margin, and twice it is added to the lesion's size."""
+    lesion = margin = None
+    for m in SIZE_RE.finditer(text_):
+        value = float(m.group(1)) / (10 if m.group(2).lower().startswith("m") else 1)
+        before = text_[max(0, m.start() - 20):m.start()]
+        if add_margins and (MARGIN_RE.match(text_, m.end()) or MARGIN_BEFORE_RE.search(before)):
+            margin = value if margin is None else margin
+        elif lesion is None:
+            lesion = value
+        if lesion is not None and (margin is not None or not add_margins):
+            break
+    if lesion is None:
+        return None
+    return round(lesion + 2 * margin, 2) if margin is not None else lesion
+
+
+@dataclass(frozen=True)
+class SizedMatch:
+    family: Family
+    size: float | None
+    site: Site | None
+
+
+class SizeFinder:
+    """Which family a question describes, with the site and size it states (None when no family fits)."""
+
+    def __init__(self, families: tuple[Family, ...], words: Words):
+        self.words = words
+        self.families = families
+        self.index: PatternIndex[Family] = PatternIndex([(f, f.when) for f in families], words,
+                                                         [f.unless for f in families])
+
+    def vocabulary(self) -> set[str]:
+        words = self.index.vocabulary()
+        for family in self.families:
+            for site in family.sites:
+                words.update(w.lower() for w in site.words)
+        return words
+
+    def find(self, tokens: list[Token], text_: str) -> SizedMatch | None:
+        found = self.index.matches(tokens)
+        if not found:
+            return None
+        family = found[0][1]
+        stems = {t.stem for t in tokens}
+        site = next((s for s in family.sites if any(self.words.stem_of(w.lower()) in stems for w in s.words)), None)
+        size = size_cm(text_, family.add_margins)
+        if site is None and size is None:
+            return None
+        return SizedMatch(family, size, site)
+
+
+def _band(family: Family, size: float) -> int:
+    return next((i for i, top in enumerate(family.bands) if size <= top + 1e-9), len(family.bands))
+
+
+def _band_name(family: Family, i: int) -> str:
+    if i == 0:
+        return f"{family.bands[0]:g} cm or less"
+    if i == len(family.bands):
+        return f"over {family.bands[-1]:g} cm"
+    return f"{family.bands[i - 1] + 0.1:g}-{family.bands[i]:g} cm"
+
+
+def answer(ask: Ask, engine: Engine) -> Answer:
+    """The `sized` answerer: the code for the site and size, or the choices when one of them is missing."""
+    match: SizedMatch = ask.rule  # type: ignore[assignment]
+    family, fy = match.family, ask.fy
+    named = ask.codes
+    sections = [Section("How it is coded", [], " ".join([family.measure, *family.facts]))]
+    if match.site is not None and match.size is not None:
+        i = _band(family, match.size)
+        code = match.site.codes[i]
+        stated = "excised diameter" if family.add_margins else "stated"
+        said = (f"{code}: {family.title.lower()}, {match.site.name}, {_band_name(family, i)} ({match.size:g} cm "
+                f"{stated}).")
+        if named and code in named:
+            headline = f"{code} is correct: {said[len(code) + 2:]}"
+            others = [c for c in named if c != code]
+            if others:
+                headline += f" {', '.join(others)} {'is' if len(others) == 1 else 'are'} not: they describe other " \
+                            "procedures (a biopsy, a destruction or another size or site)."
+        elif named:
+            headline = f"{said} Not {', '.join(named)}."
+        else:
+            headline = said
+        codes = [code, *(c for c in named if c != code)]
+    elif match.site is not None:
+        codes = list(match.site.codes)
+        headline = (f"For {family.title.lower()} on the {match.site.name}, the code depends on the size: "
+                    + "; ".join(f"{c} {_band_name(family, i)}" for i, c in enumerate(codes)) + ".")
+    else:
+        i = _band(family, match.size or 0)
+        codes = [s.codes[i] for s in family.sites]
+        headline = (f"For {family.title.lower()} of {_band_name(family, i)}, the code depends on the site: "
+                    + "; ".join(f"{s.codes[i]} {s.name}" for s in family.sites) + ".")
+    priced = [c for c in codes if (c, "") in fy.rvus]
+    facts = [Fact(c, f"global {fy.rvus[(c, '')].global_days}") for c in priced[:1]]
+    if facts:
+        sections.append(Section(f"CY{fy.year} fee schedule", facts))
+    from bot.replies import source_line
+
+    return Answer(status="answered", intent="which_code", headline=headline, title=family.title, codes=priced,
+                  year=fy.year if priced else None, sections=sections, source=source_line(fy) if priced else "")
