@@ -205,17 +205,33 @@ def compiled(cache_dir: Path | None, kind: str, key: str, build: Callable[[], T]
     """
     if cache_dir is None:
         return build()
-    path = cache_dir / f"{kind}-{key}.json"
-    try:
-        return _decode(path.read_text(encoding="utf-8"))  # type: ignore[return-value]
-    except (OSError, ValueError, TypeError, AttributeError, ImportError, KeyError):
-        pass
+    found = cached(cache_dir, kind, key)
+    if found is not None:
+        return found  # type: ignore[return-value]
     value = build()
+    save(cache_dir, kind, key, value)
+    return value
+
+
+def cached(cache_dir: Path | None, kind: str, key: str) -> object | None:
+    """What `save` wrote under `kind` and `key`, or None (no cache, another key, an unreadable file)."""
+    if cache_dir is None:
+        return None
+    try:
+        return _decode((cache_dir / f"{kind}-{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, AttributeError, ImportError, KeyError):
+        return None
+
+
+def save(cache_dir: Path, kind: str, key: str, value: object) -> None:
+    """Write `value` as the cache entry of `kind` with `key` (replacing that kind's older entries); a value
+    or a folder that cannot be written is logged and left out."""
+    path = cache_dir / f"{kind}-{key}.json"
     try:
         text = json.dumps(_encode(value), ensure_ascii=False, separators=(",", ":"))
     except (_NotCacheable, ValueError) as exc:
         log.info("%s not cached (%s); it is rebuilt at each start", kind, exc)
-        return value
+        return
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         for old in (*cache_dir.glob(f"{kind}-*.json"), *cache_dir.glob(f"{kind}-*.pickle")):
@@ -226,7 +242,20 @@ def compiled(cache_dir: Path | None, kind: str, key: str, build: Callable[[], T]
         os.replace(tmp, path)
     except OSError as exc:
         log.info("%s not cached (%s); it is rebuilt at each start", kind, exc.strerror or type(exc).__name__)
-    return value
+
+
+def reading_key(kb_key: str, *folders: Path) -> str:
+    """What the engine's reading tables (intents, phrases, the speller's words) are made from: the knowledge
+    base (`kb_fingerprint`), the YAML under `folders`, and the code that reads them."""
+    h = hashlib.sha256(kb_key.encode())
+    here = Path(__file__).resolve().parent
+    for sub in ("", "understanding", "answers", "facility"):
+        for path in sorted((here / sub).glob("*.py")):
+            h.update(path.read_bytes())
+    for folder in folders:
+        for path in sorted(folder.rglob("*.yaml")):
+            h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:24]
 
 
 def name_index(kb: KnowledgeBase, words: Words, cache_dir: Path | None, key: str) -> ProcedureIndex:

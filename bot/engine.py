@@ -25,7 +25,16 @@ from bot.answers.focus import shorten
 from bot.answers.situations import SituationFinder
 from bot.answers.sized import SizeFinder
 from bot.answers.topics import TopicFinder
-from bot.catalog import compiled, files_fingerprint, kb_fingerprint, merge_store, name_index
+from bot.catalog import (
+    cached,
+    compiled,
+    files_fingerprint,
+    kb_fingerprint,
+    merge_store,
+    name_index,
+    reading_key,
+    save,
+)
 from bot.facility.db import FacilityData
 from bot.facility.db import load as load_facility_data
 from bot.facility.service import Facility
@@ -81,34 +90,49 @@ class Engine:
                  ncci: NcciTables | None = None):
         self.kb = kb
         self.ncci = ncci if ncci is not None else NcciTables(None, [])  # the imported NCCI edits (bot.store)
-        self.words = Words(kb.lexicon)
-        self.intents = load_intents(intents_dir or shipped_dir("intents"))
-        self.intent_matcher = IntentMatcher(self.intents, self.words)
+        intents_dir = intents_dir or shipped_dir("intents")
+        knowledge_dir = knowledge_dir or shipped_dir("knowledge")
         key = kb_fingerprint(kb) if cache_dir is not None else ""
+        # What an earlier start read from the intent files and the knowledge phrases (saved below)
+        reading_at = reading_key(key, intents_dir, knowledge_dir) if cache_dir is not None else ""
+        warm = cached(cache_dir, "reading", reading_at)
+        warm = warm if isinstance(warm, dict) else {}
+        self.words = Words(kb.lexicon, warm.get("phrases"))
+        self.intents = warm.get("intents") or load_intents(intents_dir)
         self.index = name_index(kb, self.words, cache_dir, key)
         # Without an imported release, everyday names of other codes still tell us what was meant, so the
         # answer can say which code it is and that the full fee schedule needs importing.
         self.outside_index = None if kb.imported else compiled(
             cache_dir, "outside-index", key,
             lambda: ProcedureIndex(kb.common_names.values(), self.words))
-        self.places = PlaceFinder(kb, self.words)
         self.modifier_index = compiled(
             cache_dir, "modifier-index", key,
             lambda: ProcedureIndex([_modifier_entry(m) for m in kb.modifiers.values()], self.words))
+        # The hospital, ASC and anesthesia side (bot/facility): the imported facility files, our words for them.
+        self.facility = Facility(kb, self.words, facility_data, knowledge_dir, cache_dir, key)
+        self.words.recording = not warm
+        self.intent_matcher = IntentMatcher(self.intents, self.words)
+        self.places = PlaceFinder(kb, self.words)
         self.topic_finder = TopicFinder(kb.topics, self.words)
         self.situation_finder = SituationFinder(kb.situations, self.words)
         self.decline_finder = DeclineFinder(kb.declines, self.words)
         self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
-        # The hospital, ASC and anesthesia side (bot/facility): the imported facility files, our words for them.
-        self.facility = Facility(kb, self.words, facility_data, knowledge_dir or shipped_dir("knowledge"), cache_dir,
-                                 key)
-        self.words.learn(self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
-                         | self.topic_finder.vocabulary() | self.situation_finder.vocabulary()
-                         | self.decline_finder.vocabulary() | self.size_finder.vocabulary()
-                         | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
-                         | set(kb.lexicon.equivalents.values())
-                         | (self.outside_index.vocabulary() if self.outside_index else set())
-                         | self.facility.vocabulary())
+        self.words.recording = False
+        vocabulary = warm.get("vocabulary")
+        if not isinstance(vocabulary, set):
+            vocabulary = (self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
+                          | self.topic_finder.vocabulary() | self.situation_finder.vocabulary()
+                          | self.decline_finder.vocabulary() | self.size_finder.vocabulary()
+                          | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
+                          | set(kb.lexicon.equivalents.values())
+                          | (self.outside_index.vocabulary() if self.outside_index else set())
+                          | self.facility.vocabulary())
+        self.words.learn(vocabulary)
+        if cache_dir is not None and not warm:
+            # Reading the intent files and tokenising a few thousand keywords and patterns took longer than
+            # answering a question: the next start takes them from here (plain data; the finders are rebuilt).
+            save(cache_dir, "reading", reading_at, {"intents": self.intents, "phrases": self.words.read_phrases(),
+                                                    "vocabulary": vocabulary})
 
     @classmethod
     def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None,

@@ -23,8 +23,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
-
 if TYPE_CHECKING:
     from bot.store import EditSet, Mue, NcciTables, PtpEdit
 
@@ -42,6 +40,8 @@ _DOS_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 @lru_cache(maxsize=1)
 def meanings() -> dict:
     """knowledge/ncci.yaml: the indicators in our own words."""
+    import yaml  # here, not at the top: most questions never need it, and it is slow to import
+
     from bot.knowledge import shipped_dir
 
     path = Path(shipped_dir("knowledge")) / "ncci.yaml"

@@ -290,3 +290,15 @@ def test_a_zip_without_the_zip_file_is_not_read_as_a_code_and_says_the_import_is
     assert answer.status == "not_found" and "ZIP 10001" in answer.headline
     assert "cptbot kb import" in answer.headline and "ZIP5" in answer.headline and "$" not in answer.headline
     assert ask(engine, "set locality 10001").status == "not_found"
+
+
+# --- the answerer table ------------------------------------------------------------------------------
+
+def test_every_kind_of_ask_has_an_answerer():
+    """Answerers are imported by name on first use: a misspelt row would otherwise fail only when a question
+    of that kind is first asked."""
+    from bot.answers import ANSWERERS
+    from bot.understanding.ask import KINDS
+
+    assert set(ANSWERERS) == set(KINDS)
+    assert all(callable(ANSWERERS[kind]) for kind in KINDS)

@@ -11,8 +11,9 @@ How to add a kind of answer (e.g. NCCI pairs, hospital outpatient rates, a rule 
    Slack import, no I/O beyond what the engine already loaded; put rules (formulas, edit logic) in their own
    module and call them from here. Give the Answer a direct first sentence (`headline`) that answers the
    ask, `codes`/`modifiers` most relevant first, and `source` whenever it shows a number.
-2. Add one row below: `"<kind>": <module>.answer`, and the kind's name to `KINDS` in
-   `bot/understanding/ask.py` with a line saying what it answers.
+2. Add one row below: `"<kind>": "<module>.answer"` (the module is imported the first time a question of
+   that kind is answered, so a one-question `cptbot ask` imports only the answerer it uses), and the kind's
+   name to `KINDS` in `bot/understanding/ask.py` with a line saying what it answers.
 3. Teach `Engine.ask` (bot/engine.py) when a question is of that kind: one early `return make("<kind>",
    ...)` at the right precedence, with whatever fields of `Ask` the answerer needs (add a field with a
    default if none fits). Keep that test cheap and based on the `Reading` (intents from `intents/*.yaml`,
@@ -22,34 +23,9 @@ How to add a kind of answer (e.g. NCCI pairs, hospital outpatient rates, a rule 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
 from typing import TYPE_CHECKING
-
-from bot.answers import (
-    anesthesia,
-    asc,
-    bundling,
-    change,
-    clarify,
-    compare,
-    conversion,
-    decline,
-    global_meaning,
-    help,
-    hospital,
-    many,
-    modifiers,
-    not_found,
-    places,
-    remember,
-    site_of_service,
-    situations,
-    sized,
-    together,
-    topics,
-    units,
-    values,
-)
 
 if TYPE_CHECKING:
     from bot.answer import Answer
@@ -58,29 +34,55 @@ if TYPE_CHECKING:
 
 Answerer = Callable[["Ask", "Engine"], "Answer"]
 
-ANSWERERS: dict[str, Answerer] = {
-    "value": values.answer,
-    "clarify_place": places.answer,
-    "codes": many.answer,
-    "several": bundling.several,  # NCCI pairs checked first, then together.several prices what is left
-    "visit_with_procedure": together.visit_with_procedure,
-    "compare": compare.answer,
-    "change": change.answer,
-    "modifier": modifiers.answer,
-    "global_meaning": global_meaning.answer,
-    "conversion_factor": conversion.answer,
-    "remember": remember.answer,
-    "help": help.answer,
-    "decline": decline.answer,
-    "topic": topics.answer,
-    "situation": situations.answer,
-    "clarify": clarify.answer,
-    "not_found": not_found.answer,
-    "hospital": hospital.answer,
-    "asc": asc.answer,
-    "site_of_service": site_of_service.answer,
-    "anesthesia": anesthesia.answer,
-    "bundling": bundling.pair,
-    "units": units.answer,
-    "sized": sized.answer,
+# kind -> "<module of bot.answers>.<function>"
+TABLE: dict[str, str] = {
+    "value": "values.answer",
+    "clarify_place": "places.answer",
+    "codes": "many.answer",
+    "several": "bundling.several",  # NCCI pairs checked first, then together.several prices what is left
+    "visit_with_procedure": "together.visit_with_procedure",
+    "compare": "compare.answer",
+    "change": "change.answer",
+    "modifier": "modifiers.answer",
+    "global_meaning": "global_meaning.answer",
+    "conversion_factor": "conversion.answer",
+    "remember": "remember.answer",
+    "help": "help.answer",
+    "decline": "decline.answer",
+    "topic": "topics.answer",
+    "situation": "situations.answer",
+    "clarify": "clarify.answer",
+    "not_found": "not_found.answer",
+    "hospital": "hospital.answer",
+    "asc": "asc.answer",
+    "site_of_service": "site_of_service.answer",
+    "anesthesia": "anesthesia.answer",
+    "bundling": "bundling.pair",
+    "units": "units.answer",
+    "sized": "sized.answer",
 }
+
+
+class _Answerers(Mapping[str, Answerer]):
+    """`TABLE` with each answerer imported on first use (importing all of them, the facility readers
+    among them, took longer than answering a question)."""
+
+    def __init__(self, table: dict[str, str]):
+        self._table = table
+        self._loaded: dict[str, Answerer] = {}
+
+    def __getitem__(self, kind: str) -> Answerer:
+        found = self._loaded.get(kind)
+        if found is None:
+            module, _, name = self._table[kind].rpartition(".")
+            found = self._loaded[kind] = getattr(import_module(f"{__name__}.{module}"), name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table)
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+
+ANSWERERS: Mapping[str, Answerer] = _Answerers(TABLE)

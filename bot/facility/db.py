@@ -24,8 +24,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.facility.readers import Dataset
+if TYPE_CHECKING:  # the readers are needed to import files, not to answer
+    from bot.facility.readers import Dataset
 
 DB_NAME = "facility.sqlite3"
 SCHEMA_VERSION = 1

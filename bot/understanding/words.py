@@ -11,8 +11,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
-
 from bot.knowledge import Lexicon
 
 MAX_CHARS = 2000
@@ -71,24 +69,47 @@ class Token:
 class Words:
     """Tokeniser, spelling corrector and stemmer configured by the lexicon."""
 
-    def __init__(self, lexicon: Lexicon):
+    def __init__(self, lexicon: Lexicon, phrases: dict[str, list] | None = None):
+        """`phrases`: knowledge phrases read by an earlier process (`read_phrases`), so a start does not read
+        the same few thousand keywords and patterns again."""
         self.lexicon = lexicon
         rewrites = sorted(lexicon.rewrites.items(), key=lambda kv: -len(kv[0]))
         self._rewrite_re = (re.compile("|".join(rf"(?<![a-z0-9]){re.escape(k)}(?![a-z0-9])" for k, _ in rewrites))
                             if rewrites else None)
         self._rewrites = dict(rewrites)
-        self._vocabulary: list[str] = []
+        self._vocabulary: list[str] | None = []
         self._known: set[str] = set()
+        self._phrases: dict[str, list] = dict(phrases or {})  # text -> [[surface, word, stem, stop], ...]
+        self._read: dict[str, tuple[Token, ...]] = {}
+        self.recording = False  # while True, phrases read without correction are kept for `read_phrases`
         self._stem_cache: dict[str, str] = {}
         self._corrections: dict[str, str] = {}  # unknown word -> its correction (or itself)
 
     def learn(self, words: set[str]) -> None:
         """Words the spelling corrector may correct towards (every word of every synonym and keyword)."""
         self._known |= words
-        self._vocabulary = sorted(w for w in self._known if len(w) >= 4 and w.isalpha())
+        self._vocabulary = None  # sorted when a word first needs correcting
         self._corrections.clear()
 
+    def read_phrases(self) -> dict[str, list]:
+        """The phrases read while `recording`, in the form `Words(lexicon, phrases)` takes back (JSON-ready)."""
+        return {text: [[t.surface, t.word, t.stem, t.stop] for t in tokens] for text, tokens in self._read.items()}
+
+    def _phrase(self, text: str) -> tuple[Token, ...] | None:
+        found = self._read.get(text)
+        if found is None:
+            raw = self._phrases.pop(text, None)
+            if raw is None:
+                return None
+            found = self._read[text] = tuple(Token(surface=s, word=w, stem=st, stop=bool(stop))
+                                             for s, w, st, stop in raw)
+        return found
+
     def surface(self, text: str) -> list[str]:
+        if self._read or self._phrases:
+            known = self._phrase(text)
+            if known is not None:
+                return [t.surface for t in known]
         text = text.lower()
         if self._rewrite_re is not None:
             text = self._rewrite_re.sub(lambda m: " " + self._rewrites[m.group(0)] + " ", text)
@@ -115,12 +136,17 @@ class Words:
         Only words of five letters or more that the knowledge base does not know are corrected, and only
         to a word at most about one edit away, so ordinary English is left alone.
         """
-        if (len(word) < 5 or not word.isalpha() or word in self._known or word in self.lexicon.stopwords
-                or not self._vocabulary):
+        if len(word) < 5 or not word.isalpha() or word in self._known or word in self.lexicon.stopwords:
             return word
         cached = self._corrections.get(word)
         if cached is not None:
             return cached
+        if self._vocabulary is None:
+            self._vocabulary = sorted(w for w in self._known if len(w) >= 4 and w.isalpha())
+        if not self._vocabulary:
+            return word
+        from rapidfuzz import fuzz, process  # imported by the first correction: most questions need none
+
         cutoff = 88 if len(word) <= 6 else 85
         best = process.extractOne(word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff)
         fixed = best[0] if best else word
@@ -129,6 +155,16 @@ class Words:
         return fixed
 
     def tokens(self, text: str, correct: bool = True) -> list[Token]:
+        if not correct:
+            known = self._phrase(text) if self._read or self._phrases else None
+            if known is not None:
+                return list(known)
+            if self.recording:
+                self._read[text] = known = tuple(self._tokens(text, False))
+                return list(known)
+        return self._tokens(text, correct)
+
+    def _tokens(self, text: str, correct: bool) -> list[Token]:
         out = []
         for s in self.surface(text):
             w = self.correct(s) if correct else s
