@@ -69,6 +69,9 @@ MODIFIER_INTENTS = ("modifier", "modifier_which")
 SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS prices as rows of their own
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
+COMPARED = re.compile(r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|similar to|crosswalk(?:ed)? to)\s+"
+                      r"(?:cpt\s*(?:code\s*)?)?(\d{4}[0-9A-Z])\b", re.I)
+NEGATED = re.compile(r"\b(without|no|not|w/o)\b", re.I)
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
                          r"weeks?|days? later|follow[- ]?up)\b", re.I)
 
@@ -117,6 +120,7 @@ class Engine:
         self.situation_finder = SituationFinder(kb.situations, self.words)
         self.decline_finder = DeclineFinder(kb.declines, self.words)
         self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
+        self._families: dict[int, dict[str, list[str]]] = {}  # endoscopy families by year (see _refine)
         self.words.recording = False
         vocabulary = warm.get("vocabulary")
         if not isinstance(vocabulary, set):
@@ -357,9 +361,7 @@ class Engine:
             score += r.has("modifier_which") or any(m in situation.modifiers for m in r.entities.modifiers)
             if score < topic_score or (score == topic_score and not about_modifier):
                 break
-            codes = list(known_codes)
-            if not codes and not unknown_codes:
-                codes = [c for c in self._codes_by_words(r)[0] if replies.row_of(fy, c) is not None]
+            codes = self._situation_codes(r, known_codes, unknown_codes, fy, situation)
             if situation.defer_to_code and any(_is_procedure(fy, c) for c in codes):
                 return None  # "E/M same day as 58558": the code's global period decides (visit_with_procedure)
             if situation.pricing and codes and r.has("payment"):
@@ -376,6 +378,25 @@ class Engine:
                 named = [c for c in self._codes_by_words(r)[0] if replies.row_of(fy, c) is not None]
             return make("topic", rule=topic, codes=named, unknown_codes=unknown_codes)
         return None
+
+    def _situation_codes(self, r: Reading, known_codes: list[str], unknown_codes: list[str], fy,
+                         situation) -> list[str]:
+        """The codes a situation is about: named by number, and the procedures a narrative names in words
+        ("colposcopy and a single biopsy ... compare to CPT 57720": 57455 first, the code compared to last).
+        For a discontinued endoscopy whose therapeutic part was not done, the family's base code leads
+        ("colonoscopy to remove a foreign body ... could not reach the cecum": 45378 with 53)."""
+        compared = {m.group(1).upper() for m in COMPARED.finditer(r.text)}
+        codes = [c for c in known_codes if c not in compared]
+        if not unknown_codes or known_codes:
+            by_words = self._codes_by_words(r)[0] if not known_codes else []
+            named = self._refine(r, self._spotted(r)) if known_codes or not by_words else by_words
+            codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
+        codes += [c for c in known_codes if c in compared and c not in codes]
+        if "53" in situation.modifiers[:1] and codes and not known_codes:
+            row = fy.rvus.get((codes[0], ""))
+            if row is not None and row.endo_base and row.endo_base != codes[0] and (row.endo_base, "") in fy.rvus:
+                codes = [row.endo_base, *codes]
+        return codes
 
     def _code_ask(self, r: Reading, make: Callable[..., Ask], codes: list[str], settings, localities,
                   unknown_codes: list[str]) -> Ask:
@@ -428,7 +449,7 @@ class Engine:
         """Codes named by words: (codes, candidates, ambiguous candidates to ask about)."""
         spotted = self._spotted(r)
         if len(spotted) > 1:
-            return spotted, [], []  # "how should I code ... removes the IUD and inserts a new one"
+            return self._refine(r, spotted), [], []  # "how should I code ... removes the IUD and inserts a new one"
         multi = r.has("compare") or r.has("multiple_procedures") or r.has("which_code")
         if multi:
             parts = [p for p in SPLIT_RE.split(r.text) if p and p.strip()]
@@ -454,15 +475,67 @@ class Engine:
                     if chosen is not None and chosen.code not in found:
                         found.append(chosen.code)
                 if len(found) > 1 or (found and r.has("visit_with_procedure")):
-                    return found, [], []
+                    return self._refine(r, found), [], []
         cands = self.find_procedures(r)
         if not cands:
             return [], [], []
         top = close_calls(cands)
         chosen = _pick(top)
         if chosen is None:
-            return [], cands, top
-        return [chosen.code], cands, []
+            refined = self._refine(r, [c.code for c in top])  # "colposcope ... took one biopsy": 57455
+            return (refined, cands, []) if len(refined) == 1 else ([], cands, top)
+        return self._refine(r, [chosen.code]), cands, []
+
+    def _family_members(self, fy) -> dict[str, list[str]]:
+        """Endoscopy families of a year: base code -> the codes whose RVU row names it as their base."""
+        key = fy.year
+        if key not in self._families:
+            members: dict[str, list[str]] = {}
+            for (code, mod), row in fy.rvus.items():
+                if not mod and row.endo_base and row.endo_base != code:
+                    members.setdefault(row.endo_base, []).append(code)
+            self._families[key] = members
+        return self._families[key]
+
+    def _refine(self, r: Reading, codes: list[str]) -> list[str]:
+        """A family's base code named ("colposcopy") becomes the member whose extra words the question also
+        says anywhere ("... I took a cervical biopsy": 57455; "biopsy and ECC": 57454). A member counts only
+        when every word its name adds to the base's is in the question; the most such words wins."""
+        if r.has("compare"):
+            return codes  # "colpo vs leep": each side is its own procedure
+        fy = self.kb.years[self._year(r)]
+        families = self._family_members(fy)
+        stems = {t.stem for t in r.tokens if not t.stop}
+        out: list[str] = []
+        chosen: list[str] = []
+        for code in codes:
+            members = families.get(code)
+            if not members:
+                out.append(code)
+                continue
+            base_words = set().union(*(set(self.words.content_stems(a)) for a in self.index.aliases_of(code)
+                                       if not NEGATED.search(a)))  # not "colposcopy without biopsy"
+            best: tuple[float, str] | None = None
+            for member in members:
+                for alias in self.index.aliases_of(member):
+                    extra = set(self.words.content_stems(alias)) - base_words
+                    if extra and extra <= stems:
+                        weight = sum(self.index.weight(s) for s in extra)
+                        if best is None or weight > best[0]:
+                            best = (weight, member)
+            if best is None:
+                out.append(code)
+                continue
+            chosen.append(best[1])
+            if best[1] not in codes:
+                out.append(best[1])  # else the member is named already and includes its base
+        if not chosen:
+            return out
+        # what the chosen member's name explains is not another procedure ("biopsy" and "ECC" said apart)
+        explained = set().union(*(set(self.words.content_stems(a)) for c in chosen for a in self.index.aliases_of(c)))
+        return [c for c in out if c in chosen or not any(
+            set(self.words.content_stems(a)) and set(self.words.content_stems(a)) <= explained
+            for a in self.index.aliases_of(c))]
 
     def _spotted(self, r: Reading) -> list[str]:
         """The procedures a longer text names in different places ("removal of the IUD ... inserts a new

@@ -29,6 +29,7 @@ def rows() -> dict[str, list[str]]:
     out = {r[0]: r for r in lines[header + 1:] if r and not r[1]}
     out["_pctc"] = [str(names.index("PCTC"))]
     out["_status"] = [str(names.index("STATUS"))]
+    out["_endo"] = [str(names.index("ENDO"))]
     return out
 
 
@@ -128,3 +129,32 @@ def test_an_excision_adds_twice_the_margin_to_the_lesion(full, rows):
     assert "mal+mrg 2.1-3" in rows[ans.codes[0]][2] and ans.codes[0].startswith("1164")
     ans = full.answer("shave removal of a lesion on the back")  # no size: the choices by size
     assert ans.codes == ["11300", "11301", "11302", "11303"]
+
+
+def endo_base(rows, code: str) -> str:
+    return rows[code][int(rows["_endo"][0])]  # the ENDO BASE column of the RVU file
+
+
+@pytest.mark.parametrize("question,words", [
+    ("I looked at the cervix with the colposcope, saw acetowhite change at 3 o'clock and took one biopsy. Code?",
+     "Biopsy of cervix w/scope"),
+    ("colposcopy of the cervix; a biopsy was taken and an endocervical curettage (ECC) done. how to code",
+     "Bx/curett of cervix w/scope"),
+])
+def test_a_narrative_naming_a_scope_and_what_was_done_gets_the_family_member(full, rows, question, words):
+    ans = full.answer(question)
+    assert rows[ans.codes[0]][2] == words
+    assert endo_base(rows, ans.codes[0]) == "57452"  # a member of the colposcopy family, not the base alone
+    assert "57452" not in ans.codes
+
+
+def test_a_scope_stopped_before_the_therapeutic_part_is_the_base_code_with_53(full, rows):
+    ans = full.answer("colonoscopy was planned to take out a foreign body but the scope could not reach the cecum, "
+                      "nothing was removed; which codes?")
+    assert ans.codes[0] == endo_base(rows, "45379") and "53" in ans.modifiers
+
+
+def test_a_code_compared_to_goes_after_the_procedure_described(full):
+    ans = full.answer("colposcopy with a single cervical biopsy, bleeding could not be stopped and she went to the OR; "
+                      "unlisted code and compare to 57720?")
+    assert ans.codes[0] == "57455" and "22" in ans.modifiers

@@ -90,6 +90,10 @@ class ProcedureIndex:
     def codes(self) -> set[str]:
         return set(self._code)
 
+    def aliases_of(self, code: str) -> list[str]:
+        """The alias texts of one code (a linear scan: for the few family members a question names)."""
+        return [t for c, t in zip(self._code, self._text, strict=True) if c == code]
+
     def search(self, stems: set[str], content: set[str]) -> list[Candidate]:
         """Codes named by the words `stems`, best first; `content` are the words that need explaining.
 
