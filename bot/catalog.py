@@ -16,11 +16,13 @@ without running their code), never run anything.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
 import logging
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
@@ -34,6 +36,7 @@ from bot.understanding.words import Words
 
 if TYPE_CHECKING:
     from bot.store import Store
+    from bot.understanding.name_search import NameSearch
 
 log = logging.getLogger(__name__)
 INDEX_FORMAT = 3  # bump when ProcedureIndex or the naming rules change shape
@@ -101,7 +104,7 @@ def kb_fingerprint(kb: KnowledgeBase) -> str:
     lex = kb.lexicon  # sets are listed sorted: their order changes with each process's hash seed
     parts = (INDEX_FORMAT, sorted(kb.codes.items()), sorted(kb.common_names.items()), sorted(kb.modifiers.items()),
              sorted(kb.abbreviations.items()), sorted(lex.equivalents.items()), sorted(lex.stopwords),
-             sorted(lex.rewrites.items()), sorted(lex.settings.items()),
+             sorted(lex.rewrites.items()), sorted(lex.settings.items()), sorted(lex.negations),
              sorted((y, fy.release) for y, fy in kb.years.items()))  # an imported release carries its sha256
     h.update(repr(parts).encode())
     return h.hexdigest()[:24]
@@ -258,6 +261,71 @@ def reading_key(kb_key: str, *folders: Path) -> str:
     return h.hexdigest()[:24]
 
 
-def name_index(kb: KnowledgeBase, words: Words, cache_dir: Path | None, key: str) -> ProcedureIndex:
-    """The word index over every nameable code, from the cache when `key` (`kb_fingerprint`) is current."""
-    return compiled(cache_dir, "name-index", key, lambda: ProcedureIndex(nameable_entries(kb, words), words))
+def names_key(kb: KnowledgeBase) -> str:
+    """The fingerprint the store's name tables are made with (`bot.understanding.name_search`)."""
+    from bot.understanding.name_search import NAMES_FORMAT
+
+    return f"{NAMES_FORMAT}-{kb_fingerprint(kb)}"
+
+
+def write_names(con: sqlite3.Connection, kb: KnowledgeBase) -> int:
+    """Write the FTS5 name tables of every nameable code of `kb` into `con` (import and cache use this)."""
+    from bot.understanding.name_search import write_names as write
+
+    words = Words(kb.lexicon)
+    return write(con, nameable_entries(kb, words), words, names_key(kb))
+
+
+def name_index(kb: KnowledgeBase, words: Words, cache_dir: Path | None, key: str,
+               store: Store | None = None) -> ProcedureIndex | NameSearch:
+    """The word index over every nameable code.
+
+    With an imported release: the FTS5 name tables `cptbot kb import` wrote into the store, or, when the
+    knowledge files changed since (another fingerprint), the same tables written once into the cache folder
+    (in memory when there is none). Without one: the curated codes' index, from the cache when `key`
+    (`kb_fingerprint`) is current.
+    """
+    if not kb.imported:
+        return compiled(cache_dir, "name-index", key, lambda: ProcedureIndex(nameable_entries(kb, words), words))
+    from bot.understanding.name_search import NameSearch, stored_key
+
+    want = names_key(kb)
+    db = store.db if store is not None else None
+    if db is not None:
+        with db.lock:
+            current = stored_key(db.con)
+        if current == want:
+            return NameSearch(db.con, db.lock)
+    if cache_dir is not None:
+        path = cache_dir / f"names-{want}.sqlite3"
+        try:
+            if not path.exists():
+                _write_names_file(path, kb, cache_dir)
+            return NameSearch.open(path)
+        except (OSError, sqlite3.Error) as exc:
+            log.info("name index not cached (%s); it is built in memory", exc)
+    con = sqlite3.connect(":memory:", check_same_thread=False)
+    write_names(con, kb)
+    return NameSearch(con)
+
+
+def _write_names_file(path: Path, kb: KnowledgeBase, cache_dir: Path) -> None:
+    """The name tables in a cache file of their own, written beside and swapped in whole."""
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".names-")
+    os.close(fd)
+    try:
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode = OFF")
+            con.execute("BEGIN")
+            write_names(con, kb)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        for old in cache_dir.glob("names-*.sqlite3"):
+            old.unlink(missing_ok=True)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)

@@ -40,7 +40,7 @@ from bot.facility.db import load as load_facility_data
 from bot.facility.service import Facility
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
-from bot.store import NcciTables
+from bot.store import NcciTables, Store
 from bot.understanding.ask import Ask
 from bot.understanding.entities import (
     Entities,
@@ -90,7 +90,7 @@ class AskContext:
 class Engine:
     def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None,
                  facility_data: FacilityData | None = None, knowledge_dir: Path | None = None,
-                 ncci: NcciTables | None = None):
+                 ncci: NcciTables | None = None, store: Store | None = None):
         self.kb = kb
         self.ncci = ncci if ncci is not None else NcciTables(None, [])  # the imported NCCI edits (bot.store)
         intents_dir = intents_dir or shipped_dir("intents")
@@ -102,7 +102,8 @@ class Engine:
         warm = warm if isinstance(warm, dict) else {}
         self.words = Words(kb.lexicon, warm.get("phrases"))
         self.intents = warm.get("intents") or load_intents(intents_dir)
-        self.index = name_index(kb, self.words, cache_dir, key)
+        # every nameable code: the store's FTS5 name tables when a release is imported, else the curated codes
+        self.index = name_index(kb, self.words, cache_dir, key, store)
         # Without an imported release, everyday names of other codes still tell us what was meant, so the
         # answer can say which code it is and that the full fee schedule needs importing.
         self.outside_index = None if kb.imported else compiled(
@@ -159,7 +160,7 @@ class Engine:
             log.warning("imported fee schedule in %s not loaded: %s", data_dir, exc)
             store = None
         return cls(merge_store(kb, store), intents_dir, cache_dir=cache_dir, facility_data=load_facility_data(data_dir),
-                   knowledge_dir=knowledge_dir, ncci=store.ncci if store is not None else None)
+                   knowledge_dir=knowledge_dir, ncci=store.ncci if store is not None else None, store=store)
 
     def releases(self) -> list[str]:
         """One line per loaded fee schedule year, newest first (for help and the Slack Home tab)."""
@@ -184,7 +185,7 @@ class Engine:
             if t.word.isdigit() or t.word in mods_lower or t.word.upper() in ent.codes:
                 ent.positions.add(i)
         return Reading(text=text, truncated=cleaned.truncated, tokens=tokens, entities=ent,
-                       intents=self.intent_matcher.match(tokens))
+                       intents=self.intent_matcher.match(tokens), marked=self.words.marked_stems(tokens))
 
     def find_procedures(self, reading: Reading, text: str | None = None) -> list[Candidate]:
         """Codes named by the words of the question, or of `text` (one side of "X and Y")."""
@@ -194,7 +195,7 @@ class Engine:
         skip = {i for i, t in enumerate(tokens) if t.word.isdigit()}
         for m in self.intent_matcher.match(tokens):
             skip |= m.positions
-        return self.index.search(*split_stems(tokens, skip))
+        return self.index.search(*split_stems(tokens, skip, self.words.marked_stems(tokens)))
 
 
     # --- answering: read -> ask -> compose ----------------------------------------------------------
@@ -544,7 +545,8 @@ class Engine:
         skip = set(r.entities.positions)
         for m in r.intents:
             skip |= m.positions
-        stems_at = [(i, t.stem) for i, t in enumerate(r.tokens) if not t.stop and i not in skip]
+        marked = r.marked or [t.stem for t in r.tokens]
+        stems_at = [(i, marked[i]) for i, t in enumerate(r.tokens) if not t.stop and marked[i] and i not in skip]
         if len(stems_at) < 3:
             return []
         fy = self.kb.years[self._year(r)]
@@ -554,7 +556,7 @@ class Engine:
             if spot.weight < MIN_SPOT_WEIGHT * self.index.rare_weight:
                 break
             own = spot.positions - covered
-            own_weight = sum(self.index.weight(r.tokens[p].stem) for p in own)
+            own_weight = sum(self.index.weight(marked[p]) for p in own)
             if own_weight < OWN_SPOT_WEIGHT * self.index.rare_weight or any(spot.code == c for _, c in taken):
                 continue
             if replies.row_of(fy, spot.code) is None:

@@ -88,6 +88,7 @@ class Lexicon:
     rewrites: dict[str, str] = field(default_factory=dict)  # phrase -> phrase, before tokenising
     settings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "office"/"facility" -> phrases
     relative_years: dict[str, int] = field(default_factory=dict)  # "last year" -> -1 (from the newest year)
+    negations: frozenset[str] = frozenset()  # "without", "no": the words after them are excluded, not named
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,12 @@ def _load_lexicon(root: Path, problems: Problems) -> Lexicon:
                          "must list the words that name this place of service")
             continue
         settings[name] = tuple(w.lower() for w in words)
+    negations = doc.get("negations", []) if isinstance(doc, dict) else []
+    if is_text_list(negations):
+        problems.add(disp, doc.line_of("negations"), "(file)", "negations", is_text_list(negations) or "")
+        negations = []
     return Lexicon(equivalents=equivalents, stopwords=frozenset(w.lower() for w in stop),
+                   negations=frozenset(w.lower() for w in negations),
                    rewrites=_mapping(doc, "rewrites", disp, problems), settings=settings,
                    # phrase -> years before (negative) or after the newest fee schedule year
                    relative_years=_mapping(doc, "relative_years", disp, problems, _is_whole_number,

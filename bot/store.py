@@ -1068,6 +1068,21 @@ def _keyed(edit_set: int, rows: Iterable[tuple[str, str, tuple]], counts: list[i
     counts[0], counts[1] = rows_read, active
 
 
+def _write_names(con: sqlite3.Connection, tmp: Path, data_dir: Path, doc: dict) -> None:
+    """The FTS5 index over every code's search words (bot.understanding.name_search), made from the releases
+    just written and the shipped knowledge files, so the engine fetches candidate codes with one query."""
+    from bot.catalog import merge_store, write_names
+    from bot.knowledge import load_knowledge, shipped_dir
+
+    db = _Db(tmp)  # the rows committed above; every name is read before the first is written
+    try:
+        kb = merge_store(load_knowledge(shipped_dir("knowledge")), _build(data_dir, db, doc))
+        if kb.imported:
+            write_names(con, kb)
+    finally:
+        db.con.close()
+
+
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):  # make a rename durable (POSIX)
         fd = os.open(path, os.O_RDONLY)
@@ -1144,6 +1159,9 @@ def import_paths(paths: Iterable[str | Path], data_dir: Path | None = None,
                 doc["generation"] = f"{time.time_ns():x}"
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('manifest', ?)",
                             (json.dumps(doc, ensure_ascii=False),))
+                con.execute("COMMIT")
+                con.execute("BEGIN")
+                _write_names(con, tmp, data_dir, doc)
                 con.execute("COMMIT")
             finally:
                 con.close()

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.records import CodeEntry
-from bot.understanding.words import Words
+from bot.understanding.words import NEGATED_PREFIX, Words
 
 # Chosen by measurement on tests/data/dev_questions.yaml and the eval set (see `cptbot bench`).
 MIN_SCORE = 0.55  # below this, a code is not considered named at all
@@ -34,6 +34,31 @@ class Candidate:
     score: float
     alias: str
     primary: bool
+    explains: float = 1.0  # the share of the question's own words (by weight) this name accounts for
+
+
+def score_alias(got: float, got_content: float, penalty: float, alias_w: float, content_w: float
+                ) -> tuple[float, float] | None:
+    """(score, share of the question explained) of one alias, or None when it does not count as named.
+
+    `got`: the weight of the alias's words the question has; `got_content`: of those, the ones still to
+    explain; `penalty`: the weight of the words the question excludes ("without hysteroscopy") that the
+    alias names, or that the alias excludes and the question names: they count against the alias.
+    """
+    if got < MIN_ALIAS_COVERAGE * alias_w - 1e-9:
+        return None
+    alias_cov = max(got - penalty, 0.0) / alias_w
+    need = content_w + got - got_content + penalty
+    q_cov = max(got - penalty, 0.0) / need if need else 1.0
+    score = alias_cov * (0.5 + 0.5 * q_cov)
+    if score < MIN_SCORE:
+        return None
+    return score, q_cov
+
+
+def opposite(stem: str) -> str:
+    """The stem a negation turns `stem` into, or back."""
+    return stem[len(NEGATED_PREFIX):] if stem.startswith(NEGATED_PREFIX) else NEGATED_PREFIX + stem
 
 
 class ProcedureIndex:
@@ -104,34 +129,35 @@ class ProcedureIndex:
         """
         got: dict[int, float] = {}
         got_content: dict[int, float] = {}
+        penalty: dict[int, float] = {}
         for s in stems:
             postings = self._by_stem.get(s)
-            if postings is None:
-                continue
-            w = self._weight[s]
-            in_content = s in content
-            for idx in postings:
-                got[idx] = got.get(idx, 0.0) + w
-                if in_content:
-                    got_content[idx] = got_content.get(idx, 0.0) + w
+            if postings is not None:
+                w = self._weight[s]
+                in_content = s in content
+                for idx in postings:
+                    got[idx] = got.get(idx, 0.0) + w
+                    if in_content:
+                        got_content[idx] = got_content.get(idx, 0.0) + w
+            against = self._by_stem.get(opposite(s))
+            if against is not None:
+                w = self.weight(s)
+                for idx in against:
+                    penalty[idx] = penalty.get(idx, 0.0) + w
         if not got:
             return []
         content_w = sum(self.weight(s) for s in content)
         best: dict[str, Candidate] = {}
         for idx, g in got.items():
-            alias_w = self._alias_weight[idx]
-            if g < MIN_ALIAS_COVERAGE * alias_w - 1e-9:
+            scored = score_alias(g, got_content.get(idx, 0.0), penalty.get(idx, 0.0), self._alias_weight[idx],
+                                 content_w)
+            if scored is None:
                 continue
-            alias_cov = g / alias_w
-            need = content_w + g - got_content.get(idx, 0.0)
-            q_cov = g / need if need else 1.0
-            score = alias_cov * (0.5 + 0.5 * q_cov)
-            if score < MIN_SCORE:
-                continue
+            score, q_cov = scored
             code, primary = self._code[idx], self._primary[idx]
             prev = best.get(code)
             if prev is None or score > prev.score or (score == prev.score and primary):
-                best[code] = Candidate(code, round(score, 4), self._text[idx], primary)
+                best[code] = Candidate(code, round(score, 4), self._text[idx], primary, round(q_cov, 4))
         return sorted(best.values(), key=lambda c: (-c.score, not c.primary, c.code))
 
 

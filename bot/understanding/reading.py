@@ -23,6 +23,7 @@ class Reading:
     tokens: list[Token]
     entities: Entities
     intents: list[IntentMatch]
+    marked: list[str] | None = None  # each token's stem with negations marked (Words.marked_stems)
 
     def has(self, intent: str) -> bool:
         return any(m.name == intent for m in self.intents)
@@ -38,11 +39,15 @@ class Reading:
         for m in self.intents:
             if explained_by(m.name):
                 skip |= m.positions
-        return split_stems(self.tokens, skip)
+        return split_stems(self.tokens, skip, self.marked)
 
 
-def split_stems(tokens: list[Token], skip: set[int]) -> tuple[set[str], set[str]]:
-    """Every non-stopword stem, and those of them not at a `skip` position (the words left to explain)."""
-    every = {t.stem for t in tokens if not t.stop}
-    content = {t.stem for i, t in enumerate(tokens) if not t.stop and i not in skip}
+def split_stems(tokens: list[Token], skip: set[int], marked: list[str] | None = None) -> tuple[set[str], set[str]]:
+    """Every non-stopword stem, and those of them not at a `skip` position (the words left to explain).
+
+    `marked`: the tokens' stems with negations marked (`Words.marked_stems`); without it, the plain stems.
+    """
+    stems = marked if marked is not None else [t.stem for t in tokens]
+    every = {s for t, s in zip(tokens, stems, strict=True) if s and not t.stop}
+    content = {s for i, (t, s) in enumerate(zip(tokens, stems, strict=True)) if s and not t.stop and i not in skip}
     return every, content

@@ -20,6 +20,8 @@ _SLACK_LINK = re.compile(r"<(?:[^<>|]*\|)?([^<>]*)>")
 _SLACK_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^<>]*)?>")
 _SLACK_SPECIAL = re.compile(r"<!(?:channel|here|everyone)[^<>]*>")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[&/][a-z0-9]+)*")
+NEGATED_PREFIX = "not_"  # a stem a negation excludes ("without hysteroscopy"): never equal to a plain stem
+_ARTICLES = frozenset({"a", "an", "the", "any"})
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
@@ -176,4 +178,36 @@ class Words:
         return tuple(t.stem for t in self.tokens(text, correct=False))
 
     def content_stems(self, text: str) -> tuple[str, ...]:
-        return tuple(t.stem for t in self.tokens(text, correct=False) if not t.stop)
+        """The stems a name is matched by: stopwords and negation words left out, the words a negation
+        excludes marked `not_` (see `marked_stems`)."""
+        tokens = self.tokens(text, correct=False)
+        return tuple(s for t, s in zip(tokens, self.marked_stems(tokens), strict=True) if s and not t.stop)
+
+    def marked_stems(self, tokens: list[Token]) -> list[str]:
+        """Each token's stem; "" for a negation word, `not_<stem>` for the one or two words it excludes.
+
+        "ablation without hysteroscopic guidance" gives ablat, "", not_hysteroscop, not_guidance: a name that
+        also says "without hysteroscopy" matches the excluded word, one that names hysteroscopy counts it
+        against itself (`NEGATED_PREFIX`). The scope ends at a stopword other than an article; "with and
+        without contrast" (and "with or without") negates nothing.
+        """
+        negations = self.lexicon.negations
+        out: list[str] = []
+        scope = 0
+        for i, t in enumerate(tokens):
+            if t.word in negations:
+                both = i >= 2 and tokens[i - 1].word in ("and", "or") and tokens[i - 2].word == "with"
+                scope = 0 if both else 2
+                out.append("" if not both else t.stem)
+                continue
+            if scope and t.stop:
+                if t.word not in _ARTICLES:
+                    scope = 0
+                out.append(t.stem)
+                continue
+            if scope:
+                scope -= 1
+                out.append(NEGATED_PREFIX + t.stem)
+                continue
+            out.append(t.stem)
+        return out

@@ -1,0 +1,254 @@
+"""Finding codes by words over every imported code: SQLite FTS5 fetches the candidate names, the engine's own
+scoring (`bot.understanding.procedures.score_alias`) ranks them.
+
+The names of ~17,000 codes (each CMS short descriptor with CMS's abbreviations expanded, the everyday names
+of knowledge/common_names.yaml, the curated names and synonyms) are written once, by `cptbot kb import`, into
+tables of the store database:
+
+    name_alias(id, code, alias, stems, weight, is_primary)   one row per distinct name of a code; `stems` are
+                                                               the name's word stems as the engine makes them
+                                                               (negated words marked, see `Words.marked_stems`)
+    name_fts                                                   FTS5 over `stems` (external content: name_alias)
+    name_stem(stem, weight, names)                             how rare each stem is across codes, and how
+                                                               many names use it
+    name_word(word)                                            every word of every name (spelling correction)
+    name_info(key, value)                                      'key': the knowledge fingerprint they were made
+                                                               with; 'codes': how many codes are named
+
+A question costs one lookup of its words' weights and one FTS5 query (its rarest words OR'ed, at most about
+`BUDGET` names fetched, every one scored); nothing is loaded at start but the spelling vocabulary. The words
+stay the engine's own (same stems, same rarity weights), so a question finds the same code with or without
+the import. When the knowledge files change after an import, the engine writes the same tables into a file
+of the cache folder instead (`bot.catalog.name_index`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from bot.records import CodeEntry
+from bot.understanding.procedures import UNKNOWN_WORD_WEIGHT, Candidate, Spot, _window, opposite, score_alias
+from bot.understanding.words import Words
+
+NAMES_FORMAT = 2  # bump when the tables or the way names are made change
+# The names a question's words fetch are bounded: its rarest words are asked for until about this many names
+# would come back (a common word such as "removal" is still scored, it just fetches nothing by itself), so
+# a query stays a fraction of a millisecond whatever the words.
+BUDGET = 120
+MAX_PAIRED = 6  # of the common words, at most this many are paired (15 pairs)
+SCHEMA = """
+DROP TABLE IF EXISTS name_fts;
+DROP TABLE IF EXISTS name_alias;
+DROP TABLE IF EXISTS name_stem;
+DROP TABLE IF EXISTS name_word;
+DROP TABLE IF EXISTS name_info;
+CREATE TABLE name_alias (id INTEGER PRIMARY KEY, code TEXT NOT NULL, alias TEXT NOT NULL, stems TEXT NOT NULL,
+    weight REAL NOT NULL, is_primary INTEGER NOT NULL);
+CREATE INDEX name_alias_code ON name_alias (code);
+CREATE VIRTUAL TABLE name_fts USING fts5(stems, content='name_alias', content_rowid='id',
+    tokenize="unicode61 tokenchars '_'");
+CREATE TABLE name_stem (stem TEXT PRIMARY KEY, weight REAL NOT NULL, names INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE name_word (word TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE name_info (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+_PLAIN_TOKEN = re.compile(r"[a-z0-9_]+")
+
+
+def token(stem: str) -> str:
+    """`stem` as one FTS5 token: stems are [a-z0-9] (plus `not_`); "d&c" and the like are hex-encoded."""
+    return stem if _PLAIN_TOKEN.fullmatch(stem) else "x_" + stem.encode().hex()
+
+
+def write_names(con: sqlite3.Connection, entries: Iterable[CodeEntry], words: Words, key: str) -> int:
+    """Write the name tables into `con` (replacing any), inside the caller's transaction; returns the number
+    of codes named. `key` is the fingerprint of the knowledge they were made from."""
+    rows: list[tuple[str, str, tuple[str, ...], bool]] = []
+    codes_by_stem: dict[str, set[str]] = {}
+    names_by_stem: dict[str, int] = {}
+    vocab: set[str] = set()
+    for entry in entries:
+        primary = {words.content_stems(p) for p in entry.primary_for}
+        seen: set[frozenset[str]] = set()
+        for phrase in (entry.name, *entry.synonyms):
+            ordered = words.content_stems(phrase)
+            stems = frozenset(ordered)
+            if not stems or stems in seen:
+                continue
+            seen.add(stems)
+            vocab.update(words.surface(phrase))
+            tokens = tuple(dict.fromkeys(token(s) for s in ordered))
+            rows.append((entry.code, phrase, tokens, ordered in primary))
+            for t in tokens:
+                names_by_stem[t] = names_by_stem.get(t, 0) + 1
+            for s in stems:
+                codes_by_stem.setdefault(token(s), set()).add(entry.code)
+    n = max(len({r[0] for r in rows}), 1)
+    weight = {s: math.log(1.0 + n / len(c)) for s, c in codes_by_stem.items()}
+    for statement in SCHEMA.split(";"):  # not executescript: it would commit the caller's transaction
+        if statement.strip():
+            con.execute(statement)
+    con.executemany("INSERT INTO name_alias VALUES (?, ?, ?, ?, ?, ?)",
+                    ((i, code, phrase, " ".join(stems), sum(weight[s] for s in stems), int(primary))
+                     for i, (code, phrase, stems, primary) in enumerate(rows, 1)))
+    con.execute("INSERT INTO name_fts (name_fts) VALUES ('rebuild')")
+    con.executemany("INSERT INTO name_stem VALUES (?, ?, ?)",
+                    ((s, w, names_by_stem[s]) for s, w in sorted(weight.items())))
+    con.executemany("INSERT INTO name_word VALUES (?)", ((w,) for w in sorted(vocab)))
+    con.executemany("INSERT INTO name_info VALUES (?, ?)", (("key", key), ("codes", str(n)),
+                                                             ("format", str(NAMES_FORMAT))))
+    return n
+
+
+def stored_key(con: sqlite3.Connection) -> str | None:
+    """The knowledge fingerprint the name tables of `con` were made with, or None without (current) tables."""
+    try:
+        rows = dict(con.execute("SELECT key, value FROM name_info").fetchall())
+    except sqlite3.Error:
+        return None
+    return rows.get("key") if rows.get("format") == str(NAMES_FORMAT) else None
+
+
+class NameSearch:
+    """The engine's name index (`search`, `spot`, `weight`, ...) over the name tables of one database.
+
+    Thread-safe: one connection, one lock (a query takes a fraction of a millisecond).
+    """
+
+    def __init__(self, con: sqlite3.Connection, lock: threading.Lock | None = None):
+        self._con = con
+        self._lock = lock or threading.Lock()
+        with self._lock:
+            info = dict(con.execute("SELECT key, value FROM name_info").fetchall())
+        self._unknown = UNKNOWN_WORD_WEIGHT * math.log(1.0 + int(info.get("codes", "1")))
+        self._weights: dict[str, tuple[float, int] | None] = {}
+
+    @classmethod
+    def open(cls, path: Path) -> NameSearch:
+        """Read-only over a database file (a name cache the engine wrote, or the store)."""
+        from urllib.parse import quote
+
+        con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, check_same_thread=False)
+        return cls(con)
+
+    def _all(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._con.execute(sql, args).fetchall()
+
+    def vocabulary(self) -> set[str]:
+        return {w for (w,) in self._all("SELECT word FROM name_word")}
+
+    def aliases_of(self, code: str) -> list[str]:
+        """The names of one code (one indexed lookup)."""
+        return [a for (a,) in self._all("SELECT alias FROM name_alias WHERE code = ? ORDER BY id", (code,))]
+
+    def codes(self) -> set[str]:
+        return {c for (c,) in self._all("SELECT DISTINCT code FROM name_alias")}
+
+    @property
+    def rare_weight(self) -> float:
+        return self._unknown / UNKNOWN_WORD_WEIGHT
+
+    def _load_weights(self, stems: Iterable[str]) -> None:
+        missing = list(dict.fromkeys(s for s in stems if s not in self._weights))
+        if not missing:
+            return
+        found = {s: (w, n) for s, w, n in self._all(
+            f"SELECT stem, weight, names FROM name_stem WHERE stem IN ({','.join('?' * len(missing))})",
+            tuple(token(s) for s in missing))}
+        if len(self._weights) > 100_000:  # bounded: a stream of random words cannot grow it forever
+            self._weights.clear()
+        for s in missing:
+            self._weights[s] = found.get(token(s))
+
+    def weight(self, stem: str) -> float:
+        if stem not in self._weights:
+            self._load_weights([stem])
+        got = self._weights[stem]
+        return self._unknown if got is None else got[0]
+
+    def knows(self, stem: str) -> bool:
+        if stem not in self._weights:
+            self._load_weights([stem])
+        return self._weights[stem] is not None
+
+    def _fetch(self, stems: set[str]) -> list[tuple[str, str, list[str], float, bool]]:
+        """The names that use the question's rarest words: (code, alias, stem tokens, weight, primary).
+
+        Words are taken rarest first while the names they fetch stay within `BUDGET` (the rarest always);
+        a name made only of the question's common words is fetched when it has two of them.
+        """
+        self._load_weights([*stems, *(opposite(s) for s in stems)])
+        known = sorted((s for s in stems if self._weights.get(s) is not None),
+                       key=lambda s: (self._weights[s][1], s))  # type: ignore[index]
+        if not known:
+            return []
+        chosen: list[str] = []
+        total = 0
+        for s in known:
+            names = self._weights[s][1]  # type: ignore[index]
+            if chosen and total + names > BUDGET:
+                break
+            chosen.append(s)
+            total += names
+        terms = [f'"{token(s)}"' for s in chosen]
+        # the common words fetch the names that use two of them ("liver" and "biopsy"), the heaviest first
+        common = sorted(known[len(chosen):], key=lambda s: -self._weights[s][0])[:MAX_PAIRED]  # type: ignore[index]
+        terms += [f'("{token(a)}" AND "{token(b)}")' for i, a in enumerate(common) for b in common[i + 1:]]
+        rows = self._all("SELECT a.code, a.alias, a.stems, a.weight, a.is_primary FROM name_fts "
+                         "JOIN name_alias a ON a.id = name_fts.rowid WHERE name_fts MATCH ? LIMIT ?",
+                         (" OR ".join(terms), 2 * BUDGET))
+        return [(code, alias, stems_text.split(), weight, bool(primary))
+                for code, alias, stems_text, weight, primary in rows]
+
+    def search(self, stems: set[str], content: set[str]) -> list[Candidate]:
+        """As `ProcedureIndex.search`, over the names FTS5 fetches for the question's words."""
+        rows = self._fetch(stems)
+        if not rows:
+            return []
+        by_token = {token(s): s for s in stems}
+        against = {token(opposite(s)): s for s in stems}
+        content_w = sum(self.weight(s) for s in content)
+        best: dict[str, Candidate] = {}
+        for code, alias, alias_tokens, alias_w, primary in rows:
+            got = got_content = penalty = 0.0
+            for t in alias_tokens:
+                s = by_token.get(t)
+                if s is not None:
+                    w = self.weight(s)
+                    got += w
+                    if s in content:
+                        got_content += w
+                elif t in against:
+                    penalty += self.weight(against[t])
+            scored = score_alias(got, got_content, penalty, alias_w, content_w)
+            if scored is None:
+                continue
+            score, q_cov = scored
+            prev = best.get(code)
+            if prev is None or score > prev.score or (score == prev.score and primary):
+                best[code] = Candidate(code, round(score, 4), alias, primary, round(q_cov, 4))
+        return sorted(best.values(), key=lambda c: (-c.score, not c.primary, c.code))
+
+    def spot(self, stems_at: list[tuple[int, str]], min_cover: float = 0.75, slack: int = 3) -> list[Spot]:
+        """As `ProcedureIndex.spot`, over the names FTS5 fetches for the text's words."""
+        where: dict[str, list[int]] = {}
+        for pos, s in stems_at:
+            where.setdefault(s, []).append(pos)
+        rows = self._fetch(set(where))
+        by_token = {token(s): s for s in where}
+        out: list[Spot] = []
+        for code, alias, alias_tokens, alias_w, primary in rows:
+            stems = [by_token[t] for t in alias_tokens if t in by_token]
+            covered = sum(self.weight(s) for s in stems)
+            if not stems or covered < min_cover * alias_w - 1e-9:
+                continue
+            span, at = _window([(p, s) for s in stems for p in where[s]], len(stems))
+            if span > 2 * len(stems) + slack:
+                continue
+            out.append(Spot(code, alias, round(covered, 4), round(covered / alias_w, 4), frozenset(at), primary))
+        return sorted(out, key=lambda x: (-x.weight, -x.cover, min(x.positions), x.code))

@@ -1,0 +1,86 @@
+"""Finding codes by words over the real imported CMS release: the store's FTS5 name tables fetch candidates,
+the engine scores them; negations exclude a word; a knowledge change after the import is picked up.
+
+Which code a description means is checked against the CMS short descriptor of the imported file (read by
+`cms_rvus`), never typed from memory.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import pytest
+
+from bot.engine import Engine
+from bot.knowledge import shipped_dir
+from bot.understanding.name_search import NameSearch
+
+
+@pytest.fixture(scope="module")
+def full(imported) -> Engine:
+    return Engine.load(data_dir=imported["data_dir"])
+
+
+def descriptor(cms_rvus, code: str) -> str:
+    return next(r.description for r in cms_rvus[2026].rows if r.code == code and not r.modifier).lower()
+
+
+def test_the_engine_reads_names_from_the_store_not_from_a_cache(full):
+    assert isinstance(full.index, NameSearch)
+    assert len(full.index.codes()) >= 17_000
+
+
+@pytest.mark.parametrize(("question", "code", "means", "not_code", "not_means"), [
+    # CMS: 58353 is the thermal ablation (no scope in its descriptor), 58563 the hysteroscopic one
+    ("thermal endometrial ablation without hysteroscopy", "58353", "thermal", "58563", "hysteroscopy"),
+    ("endometrial ablation w/o hysteroscopic guidance", "58353", "thermal", "58563", "hysteroscopy"),
+    # CMS: 70450 without dye, 70460 with dye, 70470 without and with
+    ("ct of the head without contrast", "70450", "w/o dye", "70460", "w/dye"),
+    ("ct head no contrast", "70450", "w/o dye", "70460", "w/dye"),
+])
+def test_a_negated_word_excludes_the_codes_that_name_it(full, cms_rvus, question, code, means, not_code, not_means):
+    assert means in descriptor(cms_rvus, code) and not_means in descriptor(cms_rvus, not_code)
+    answer = full.answer(question)
+    assert answer.codes[:1] == [code], (answer.status, answer.codes)
+    assert not_code not in answer.codes
+
+
+def test_with_and_without_is_no_negation(full, cms_rvus):
+    assert "w/o & w/dye" in descriptor(cms_rvus, "70470")
+    answer = full.answer("ct head with and without contrast")
+    assert answer.codes[:1] == ["70470"], (answer.status, answer.codes)
+
+
+def test_a_name_of_two_common_words_is_still_found_among_rarer_ones(full, cms_rvus):
+    assert "liver" in descriptor(cms_rvus, "47000")
+    answer = full.answer("cpt code for liver biopsy ct guided")
+    assert "47000" in answer.codes
+
+
+def test_knowledge_changed_after_the_import_is_used_without_importing_again(imported, tmp_path):
+    """A synonym added to the YAML after `kb import` finds its code: the names are rebuilt into the cache."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copyfile(imported["data_dir"] / "store.sqlite3", data / "store.sqlite3")
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(shipped_dir("knowledge"), knowledge)
+    names = knowledge / "common_names.yaml"
+    names.write_text(names.read_text(encoding="utf-8").replace(
+        "synonyms: [total knee replacement,", "synonyms: [zorblax knee operation, total knee replacement,", 1),
+        encoding="utf-8")
+    before = Engine.load(data_dir=data)
+    assert "27447" not in before.answer("zorblax knee operation").codes
+    after = Engine.load(knowledge_dir=knowledge, data_dir=data)
+    assert after.answer("zorblax knee operation").codes[:1] == ["27447"]
+    assert list((data / "cache").glob("names-*.sqlite3"))
+    con = sqlite3.connect(data / "store.sqlite3")  # the store itself is left as the import wrote it
+    assert con.execute("SELECT count(*) FROM name_alias WHERE alias LIKE 'zorblax%'").fetchone()[0] == 0
+    con.close()
+
+
+def test_without_an_import_the_curated_codes_are_found_by_words_and_negations_too(engine):
+    assert engine.answer("cold knife cone wrvu").codes[:1] == ["57520"]
+    answer = engine.answer("endometrial ablation without hysteroscopy")
+    assert answer.codes[:1] == ["58353"] and "58563" not in answer.codes
+    assert engine.answer("hysteroscopic endometrial ablation").codes[:1] == ["58563"]
