@@ -41,6 +41,7 @@ NAMES_FORMAT = 2  # bump when the tables or the way names are made change
 # a query stays a fraction of a millisecond whatever the words.
 BUDGET = 120
 MAX_PAIRED = 6  # of the common words, at most this many are paired (15 pairs)
+MAX_PAIRS_NEAR = 24  # in a long text, common words standing close together are paired, up to this many pairs
 SCHEMA = """
 DROP TABLE IF EXISTS name_fts;
 DROP TABLE IF EXISTS name_alias;
@@ -176,11 +177,13 @@ class NameSearch:
             self._load_weights([stem])
         return self._weights[stem] is not None
 
-    def _fetch(self, stems: set[str]) -> list[tuple[str, str, list[str], float, bool]]:
+    def _fetch(self, stems: set[str], near: list[tuple[str, str]] | None = None
+               ) -> list[tuple[str, str, list[str], float, bool]]:
         """The names that use the question's rarest words: (code, alias, stem tokens, weight, primary).
 
         Words are taken rarest first while the names they fetch stay within `BUDGET` (the rarest always);
-        a name made only of the question's common words is fetched when it has two of them.
+        a name made only of the question's common words is fetched when it has two of them (in a long text,
+        two that stand close together: `near`).
         """
         self._load_weights([*stems, *(opposite(s) for s in stems)])
         known = sorted((s for s in stems if self._weights.get(s) is not None),
@@ -197,8 +200,14 @@ class NameSearch:
             total += names
         terms = [f'"{token(s)}"' for s in chosen]
         # the common words fetch the names that use two of them ("liver" and "biopsy"), the heaviest first
-        common = sorted(known[len(chosen):], key=lambda s: -self._weights[s][0])[:MAX_PAIRED]  # type: ignore[index]
-        terms += [f'("{token(a)}" AND "{token(b)}")' for i, a in enumerate(common) for b in common[i + 1:]]
+        if near is None:
+            common = sorted(known[len(chosen):], key=lambda s: -self._weights[s][0])[:MAX_PAIRED]  # type: ignore
+            pairs = [(a, b) for i, a in enumerate(common) for b in common[i + 1:]]
+        else:
+            common_set = set(known[len(chosen):])
+            pairs = list(dict.fromkeys((a, b) for a, b in near if a in common_set and b in common_set and a != b))
+            pairs = pairs[:MAX_PAIRS_NEAR]
+        terms += [f'("{token(a)}" AND "{token(b)}")' for a, b in pairs]
         rows = self._all("SELECT a.code, a.alias, a.stems, a.weight, a.is_primary FROM name_fts "
                          "JOIN name_alias a ON a.id = name_fts.rowid WHERE name_fts MATCH ? LIMIT ?",
                          (" OR ".join(terms), 2 * BUDGET))
@@ -239,7 +248,8 @@ class NameSearch:
         where: dict[str, list[int]] = {}
         for pos, s in stems_at:
             where.setdefault(s, []).append(pos)
-        rows = self._fetch(set(where))
+        near = [(a, b) for i, (pa, a) in enumerate(stems_at) for pb, b in stems_at[i + 1:i + 3] if pb - pa <= 4]
+        rows = self._fetch(set(where), near)
         by_token = {token(s): s for s in where}
         out: list[Spot] = []
         for code, alias, alias_tokens, alias_w, primary in rows:
