@@ -493,7 +493,7 @@ class Engine:
         if key not in self._families:
             members: dict[str, list[str]] = {}
             for (code, mod), row in fy.rvus.items():
-                if not mod and row.endo_base and row.endo_base != code:
+                if row is not None and not mod and row.endo_base and row.endo_base != code:
                     members.setdefault(row.endo_base, []).append(code)
             self._families[key] = members
         return self._families[key]
@@ -555,12 +555,17 @@ class Engine:
         for spot in self.index.spot(stems_at):
             if spot.weight < MIN_SPOT_WEIGHT * self.index.rare_weight:
                 break
+            if any(spot.code == c for _, c in taken):
+                covered |= spot.positions  # another name of a procedure taken explains these words too
+                continue
             own = spot.positions - covered
             own_weight = sum(self.index.weight(marked[p]) for p in own)
-            if own_weight < OWN_SPOT_WEIGHT * self.index.rare_weight or any(spot.code == c for _, c in taken):
+            if own_weight < OWN_SPOT_WEIGHT * self.index.rare_weight:
                 continue
             if replies.row_of(fy, spot.code) is None:
                 continue
+            if any(spot.alias in self.index.aliases_of(c) for _, c in taken):
+                continue  # a name several codes share names no further procedure once one of them is taken
             taken.append((min(spot.positions), spot.code))
             covered |= spot.positions
         return [c for _, c in sorted(taken)]

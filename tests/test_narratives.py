@@ -158,3 +158,30 @@ def test_a_code_compared_to_goes_after_the_procedure_described(full):
     ans = full.answer("colposcopy with a single cervical biopsy, bleeding could not be stopped and she went to the OR; "
                       "unlisted code and compare to 57720?")
     assert ans.codes[0] == "57455" and "22" in ans.modifiers
+
+
+def test_polyps_removed_by_several_techniques_are_several_codes(full, rows):
+    ans = full.answer("During the colonoscopy one polyp was taken with a cold snare and two others removed with biopsy "
+                      "forceps. How do I code it?")
+    assert {"45385", "45380"} <= set(ans.codes)
+    assert all(endo_base(rows, c) == "45378" for c in ans.codes[:2])
+    ans = full.answer("colonoscopy: hot forceps polypectomy of two polyps, then argon plasma coagulation of an AVM")
+    assert {"45384", "45388"} <= set(ans.codes)
+
+
+def test_a_shared_generic_name_does_not_add_a_second_procedure(full):
+    ans = full.answer("colonoscopy with hot biopsy forceps removal of one small polyp")
+    assert ans.codes[0] == "45384" and "45385" not in ans.codes
+
+
+def test_an_injection_with_a_nurse_visit_says_ncci_bundles_the_visit(full):
+    ans = full.answer("nurse gave a B12 injection; we billed the drug, 96372 and a nurse visit. Is that right?")
+    assert {"96372", "99211"} <= set(ans.codes)
+    assert "NCCI bundles 99211 into 96372" in ans.headline
+
+
+def test_a_clearance_by_another_physician_is_an_ordinary_visit(full):
+    ans = full.answer("our family doctor did a preop clearance requested by the surgeon; is it part of the global "
+                      "package or can we bill a level 4 office visit?")
+    assert ans.status == "answered" and "99214" in ans.codes
+    assert "binds only the surgeon" in ans.headline

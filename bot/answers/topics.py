@@ -323,11 +323,38 @@ def _frequency(call: HookCall) -> HookResult:
                       f"unit{'s' if value.value != 1 else ''} {per} ({choice.edit_set.quarter}).")
 
 
+def _ncci_pairs(call: HookCall) -> HookResult:
+    """The NCCI procedure-to-procedure edits among the codes named and the topic's codes, from the imported
+    edits in force today: which code is bundled into which, and whether a modifier can ever allow the pair."""
+    from datetime import date
+
+    from bot import ncci
+
+    if call.engine is None:
+        return HookResult()
+    codes = list(dict.fromkeys((*call.codes, *call.topic.codes)))[:6]
+    said = []
+    quarter = ""
+    for i, a in enumerate(codes):
+        for b in codes[i + 1:]:
+            verdict = ncci.pair(call.engine.ncci, a, b, date.today())
+            if not verdict.imported or not verdict.bundled or verdict.edit is None:
+                continue
+            edit = verdict.edit
+            quarter = verdict.choice.edit_set.quarter if verdict.choice.edit_set else ""
+            allowed = "no modifier allows the pair" if edit.modifier == 0 else \
+                "a distinct-service modifier allows it when the services really are separate"
+            said.append(f"NCCI bundles {edit.column2} into {edit.column1} ({allowed})")
+    if not said:
+        return HookResult()
+    return HookResult("; ".join(said) + (f", {quarter} edits." if quarter else "."))
+
+
 HOOKS: dict[str, Callable[[HookCall], HookResult]] = {
     "payment_formula": _payment_formula, "cf_change": _cf_change, "rvu_example": _rvu_example,
     "site_example": _site_example, "limiting_charge": _limiting_charge, "releases": _releases,
     "global_indicators": _global_indicators, "count_units": _count_units, "components": _components,
-    "status": _status, "frequency": _frequency,
+    "status": _status, "frequency": _frequency, "ncci_pairs": _ncci_pairs,
 }
 
 
