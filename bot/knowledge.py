@@ -36,7 +36,7 @@ from bot.yamlfile import (
     load_yaml,
 )
 
-CODE_PATTERN = re.compile(r"^(\d{5}|\d{4}[FT]|[A-V]\d{4})$")
+CODE_PATTERN = re.compile(r"^(\d{5}|\d{4}[FT]|0\d{3}[AUM]|[A-V]\d{4})$")
 MODIFIER_PATTERN = re.compile(r"^[0-9A-Z]{2}$")
 GLOBAL_CODES = ("000", "010", "090", "MMM", "XXX", "YYY", "ZZZ")
 

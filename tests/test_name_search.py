@@ -84,3 +84,26 @@ def test_without_an_import_the_curated_codes_are_found_by_words_and_negations_to
     answer = engine.answer("endometrial ablation without hysteroscopy")
     assert answer.codes[:1] == ["58353"] and "58563" not in answer.codes
     assert engine.answer("hysteroscopic endometrial ablation").codes[:1] == ["58563"]
+
+
+@pytest.mark.parametrize(("code", "form"), [
+    ("0001A", "vaccine"), ("0003U", "Proprietary Laboratory Analyses"), ("0002M", "Multianalyte"),
+])
+def test_cpt_codes_ending_in_a_letter_are_read_as_codes_and_their_kind_said(full, cms_rvus, code, form):
+    assert not any(r.code == code for r in cms_rvus[2026].rows)  # the physician fee schedule lacks them
+    answer = full.answer(f"wrvu for {code}")
+    assert answer.status == "not_found"
+    assert answer.headline.startswith(f"{code} is ") and form in answer.headline and "RVU26C" in answer.headline
+
+
+@pytest.mark.parametrize("code", ["0591T", "G0439", "J1100"])
+def test_category_iii_and_level_ii_codes_in_the_file_are_answered(full, cms_rvus, code):
+    row = next(r for r in cms_rvus[2026].rows if r.code == code and not r.modifier)
+    answer = full.answer(f"wrvu {code.lower()}")
+    assert answer.codes == [code] and f"{row.work:.2f}" in answer.headline
+
+
+def test_a_letter_ending_code_is_not_found_without_the_import_either(engine):
+    answer = engine.answer("0001A wrvu")
+    assert answer.status == "not_found" and "0001A is a CPT vaccine" in answer.headline
+    assert "cptbot kb import" in answer.headline

@@ -12,6 +12,23 @@ if TYPE_CHECKING:
     from bot.understanding.ask import Ask
 
 
+# What a code's form says it is, by its last (or first) character: said when the fee schedule lacks the code,
+# so "0003U" is not mistaken for a typo. The forms only; which codes exist is read from the imported files.
+CODE_FORMS = (
+    (lambda c: c[0].isalpha(), "a HCPCS Level II code"),
+    (lambda c: c.endswith("T"), "a CPT Category III code (emerging technology)"),
+    (lambda c: c.endswith("F"), "a CPT Category II code (performance measurement, not paid)"),
+    (lambda c: c.endswith("A"), "a CPT vaccine or immune globulin administration code (ending in A)"),
+    (lambda c: c.endswith("U"), "a CPT Proprietary Laboratory Analyses (PLA) code"),
+    (lambda c: c.endswith("M"), "a CPT Multianalyte Assay with Algorithmic Analyses (MAAA) code"),
+)
+
+
+def code_form(code: str) -> str:
+    """What kind of code `code` is by its form ("" for a five-digit CPT code)."""
+    return next((what for test, what in CODE_FORMS if test(code)), "")
+
+
 def answer(ask: Ask, engine: Engine) -> Answer:
     kb, fy, year, subject = engine.kb, ask.fy, ask.year, ask.subject
     problem = ask.problem
@@ -27,6 +44,13 @@ def answer(ask: Ask, engine: Engine) -> Answer:
             f"{subject} is not in the CY{year} fee schedule ({fy.release.name})"
             + (f"; CMS prices it in CY{', CY'.join(map(str, elsewhere))}." if elsewhere else "."), year=year)
     if problem == "unknown_codes":
+        forms = [f"{c} is {code_form(c)}" for c in ask.unknown_codes if code_form(c)]
+        if forms and len(forms) == len(ask.unknown_codes):
+            it = "it" if len(forms) == 1 else "them"
+            where = (f"CMS's CY{year} physician fee schedule ({fy.release.name}) does not list {it}" if kb.imported
+                     else f"my curated codes do not include {it}")
+            return replies.not_found("; ".join(forms) + f". {where}, so I have no RVUs or payment for {it}. Check "
+                                     "the number, or ask by the service's name." + engine.import_hint(), year=year)
         return replies.not_found(
             f"I don't have {', '.join(ask.unknown_codes)} in the CY{year} fee schedule"
             + (" or my knowledge base." if len(kb.years) else ".")

@@ -15,7 +15,7 @@ from bot.records import Locality
 from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
 
-CODE_RE = re.compile(r"(?<![\w$.,])(\d{5}|\d{4}[FfTt]|[A-Va-v]\d{4})(?:-([0-9A-Za-z]{2}))?(?![\w.]\w)")
+CODE_RE = re.compile(r"(?<![\w$.,])(\d{5}|\d{4}[FfTt]|0\d{3}[AaUuMm]|[A-Va-v]\d{4})(?:-([0-9A-Za-z]{2}))?(?![\w.]\w)")
 # "71046 26": a component row CMS prices (26, TC, 53) written after the code with a space, no hyphen.
 SPACED_ROW_MODIFIER_RE = re.compile(r"[ \t]{1,3}(26|TC|tc|53)(?![\w.%$]|\s*(?:%|percent|min|minutes?|units?|years?|"
                                     r"days?|dollars?)\b)")
