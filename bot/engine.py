@@ -68,6 +68,9 @@ OWN_SPOT_WEIGHT = 0.25  # and the words it adds to those already explained must 
 MODIFIER_INTENTS = ("modifier", "modifier_which")
 SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS prices as rows of their own
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
+# "is a D&C bundled into a hysteroscopy", "colposcopy with LEEP": the words that join the two sides of a pair
+PAIR_JOIN_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bwith\b|\binto\b|\bin\b|\bfrom\b|\bplus\b|\bvs\.?|\bversus\b|"
+                          r"\bor\b|\bon top of\b|(?<!\w)&(?!\w))\s*", re.I)
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
 COMPARED = re.compile(r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|similar to|crosswalk(?:ed)? to)\s+"
                       r"(?:cpt\s*(?:code\s*)?)?(\d{4}[0-9A-Z])\b", re.I)
@@ -249,9 +252,13 @@ class Engine:
             return make("decline", rule=decline.decline)
         if r.has("set_preference") and not known_codes:
             return make("remember")
-        ncci_kind = bundling.kind_of(r, ent.codes)  # NCCI pairs and units, before a DOS year is read as a year
+        pair_codes = list(ent.codes)
+        if r.has("ncci_pair") and len(pair_codes) < 2:
+            # "is a D&C bundled into a hysteroscopy", "can I bill colposcopy with 57461": each side by its words
+            pair_codes += [c for c in self._pair_by_words(r) if c not in pair_codes]
+        ncci_kind = bundling.kind_of(r, pair_codes)  # NCCI pairs and units, before a DOS year is read as a year
         if ncci_kind is not None:
-            return make(ncci_kind, codes=list(ent.codes), modifiers=[m for m in ent.modifiers if m in kb.modifiers])
+            return make(ncci_kind, codes=pair_codes, modifiers=[m for m in ent.modifiers if m in kb.modifiers])
         if years_unknown and not years_known:
             if not known_codes:
                 return make("not_found", problem="year", subject=str(years_unknown[0]))
@@ -537,6 +544,35 @@ class Engine:
         return [c for c in out if c in chosen or not any(
             set(self.words.content_stems(a)) and set(self.words.content_stems(a)) <= explained
             for a in self.index.aliases_of(c))]
+
+    def _pair_by_words(self, r: Reading) -> list[str]:
+        """The two procedures of "is X bundled into Y" / "can I bill X with Y" named in words, or [].
+
+        The text is cut at one joining word ("into", "with", "and", ...); the cut where each side names one
+        procedure (or holds a code by number) most clearly wins, so "ECC with colposcopy with biopsy" keeps
+        "colposcopy with biopsy" whole. A side that fits several codes equally leaves the question to the
+        other readings (which ask back)."""
+        fy = self.kb.years[self._year(r)]
+        best: tuple[float, list[str]] | None = None
+        text = self.words.rewritten(r.text)  # "d and c" is one procedure, not two sides
+        for cut in list(PAIR_JOIN_RE.finditer(text))[:MAX_SIDES]:
+            sides = (text[:cut.start()], text[cut.end():])
+            codes: list[str] = []
+            scores: list[float] = []
+            for side in sides:
+                by_number = find_codes(side)[0]
+                if by_number:
+                    codes.append(by_number[0])
+                    scores.append(1.0)
+                    continue
+                chosen = _pick(close_calls(self.find_procedures(r, side)))
+                if chosen is None or replies.row_of(fy, chosen.code) is None:
+                    break
+                codes.append(chosen.code)
+                scores.append(chosen.score)
+            if len(codes) == 2 and codes[0] != codes[1] and (best is None or min(scores) > best[0]):
+                best = (min(scores), codes)
+        return best[1] if best is not None else []
 
     def _spotted(self, r: Reading) -> list[str]:
         """The procedures a longer text names in different places ("removal of the IUD ... inserts a new

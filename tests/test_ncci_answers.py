@@ -79,6 +79,31 @@ def test_a_bundled_pair_in_either_order(ncci_engine, pair, question):
     assert "2024 Q3" in got["Edits"] and "2024 Q3" in answer.source
 
 
+@pytest.mark.parametrize(("question", "pair"), [
+    ("can I bill colposcopy with LEEP", ("57461", "57452")),
+    ("is a LEEP bundled with a colposcopy", ("57461", "57452")),
+    ("is a d and c included in a hysteroscopy with polypectomy", ("58558", "58120")),
+    ("can I bill a D&C with a hysteroscopy with polypectomy?", ("58558", "58120")),
+    ("can we bill 57454 with a LEEP", ("57461", "57454")),
+])
+def test_a_pair_named_in_words_is_answered_as_the_pair(ncci_engine, question, pair):
+    """Both procedures found by their words (curated names), then the edit read from the CMS file."""
+    rows = [r for r in raw_rows(*pair) if r[2] == "*"]
+    assert len(rows) == 1
+    col1, col2, _, modifier, _ = rows[0]
+    answer = ncci_engine.answer(question)
+    assert answer.intent == "ncci_pair" and set(answer.codes) == set(pair), (answer.status, answer.codes)
+    expected_first = "Yes" if "bundled" in question or "included" in question or modifier == "1" else "No"
+    assert answer.headline.split(":")[0].split(",")[0] == expected_first
+    assert facts(answer)["Column 2 (denied)"].startswith(col2) and facts(answer)["Column 1 (paid)"].startswith(col1)
+    assert any("I read your words as" in n for n in answer.notes)
+
+
+def test_a_pair_side_that_names_no_one_code_is_not_guessed(ncci_engine):
+    answer = ncci_engine.answer("can I bill a biopsy with a repair")
+    assert answer.intent != "ncci_pair" or answer.status != "answered"
+
+
 def test_does_59_unbundle_answers_by_the_modifier_indicator(ncci_engine):
     rows = [r for r in raw_rows("11102", "11300") if r[2] == "*"]
     answer = ncci_engine.answer("does 59 unbundle 11102 from 11300")

@@ -139,6 +139,10 @@ def pair(ask: Ask, engine: Engine) -> Answer:
                  title=f"{a} + {b} · NCCI procedure-to-procedure edit", sections=sections,
                  modifiers=asked_modifiers, source=_source(edit_set))
     ans.notes.extend(verdict.choice.notes)
+    by_words = [c for c in (a, b) if c not in ask.entities.codes]
+    if by_words:  # "is a D&C bundled into a hysteroscopy": say which codes the words were read as
+        ans.notes.append("I read your words as " + " and ".join(_name(engine, ask, c) for c in by_words)
+                         + "; name the codes if you meant others.")
     if not _given_date(ask):
         ans.notes.append(f"Checked for a date of service of today ({when.isoformat()}); say \"for DOS 6/1/23\" "
                          "for another date.")

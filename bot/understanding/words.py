@@ -107,14 +107,19 @@ class Words:
                                              for s, w, st, stop in raw)
         return found
 
+    def rewritten(self, text: str) -> str:
+        """`text` lower-cased with the lexicon's phrase rewrites applied ("d and c" -> "d&c")."""
+        text = text.lower()
+        if self._rewrite_re is not None:
+            text = self._rewrite_re.sub(lambda m: " " + self._rewrites[m.group(0)] + " ", text)
+        return text
+
     def surface(self, text: str) -> list[str]:
         if self._read or self._phrases:
             known = self._phrase(text)
             if known is not None:
                 return [t.surface for t in known]
-        text = text.lower()
-        if self._rewrite_re is not None:
-            text = self._rewrite_re.sub(lambda m: " " + self._rewrites[m.group(0)] + " ", text)
+        text = self.rewritten(text)
         out = []
         for tok in _TOKEN.findall(text):
             if ("/" in tok or "&" in tok) and any(len(p) > 2 for p in re.split(r"[/&]", tok)):
