@@ -220,7 +220,8 @@ class Engine:
             ans.headline = " ".join([*ask.notes, ans.headline])
         if reading.truncated:
             ans.notes.append(f"Your message was long: I read only its first {2000:,} characters.")
-        return shorten(ans)
+        asked = {t.stem.removeprefix("not_") for t in reading.tokens if not t.stop}
+        return shorten(ans, asked, lambda text: {s.removeprefix("not_") for s in self.words.content_stems(text)})
 
     def ask(self, r: Reading, ctx: AskContext, decline: DeclineMatch | None = None) -> Ask:
         """What the question asks and about what. The order of the checks is the precedence of the kinds.
