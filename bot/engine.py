@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from bot import replies
 from bot.answer import Answer
@@ -59,6 +60,7 @@ from bot.understanding.words import Words, clean
 CODE_INTENTS = ("change", "multiple_procedures", "which_code", "compare", "visit_with_procedure", "global", "payment",
                 "rvu", "describe")
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 COMPONENT_MODIFIERS = ("26", "TC", "53")
 VISIT_ADD_ONS = ("G2211",)
 # How rare a name's words must be, together, to count as named in a long text: about one word that names a
@@ -77,6 +79,22 @@ COMPARED = re.compile(r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|simi
 NEGATED = re.compile(r"\b(without|no|not|w/o)\b", re.I)
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
                          r"weeks?|days? later|follow[- ]?up)\b", re.I)
+
+
+def per_reading(step: Callable[[Engine, Reading], T]) -> Callable[[Engine, Reading], T]:
+    """`step` worked out once per question: deciding the ask asks "which codes do its words name?" up to three
+    times, and finding them is most of the cost of a question. Each caller gets its own copy of the lists."""
+    name = step.__name__
+
+    def once(engine: Engine, r: Reading) -> T:
+        found = r.memo.get(name)
+        if found is None:
+            found = r.memo[name] = step(engine, r)
+        if isinstance(found, tuple):
+            return tuple(list(part) for part in found)  # type: ignore[return-value]
+        return list(found)  # type: ignore[return-value, call-overload]
+
+    return once
 
 
 @dataclass(frozen=True)
@@ -454,6 +472,7 @@ class Engine:
             return None
         return make("modifier", modifier_choices=[c.code for c in close_calls(cands)[:3]])
 
+    @per_reading
     def _codes_by_words(self, r: Reading) -> tuple[list[str], list[Candidate], list[Candidate]]:
         """Codes named by words: (codes, candidates, ambiguous candidates to ask about)."""
         spotted = self._spotted(r)
@@ -575,6 +594,7 @@ class Engine:
                 best = (min(scores), codes)
         return best[1] if best is not None else []
 
+    @per_reading
     def _spotted(self, r: Reading) -> list[str]:
         """The procedures a longer text names in different places ("removal of the IUD ... inserts a new
         IUD"), in the order they are named. A name counts only when its words are rare enough together

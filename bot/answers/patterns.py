@@ -95,6 +95,14 @@ class PatternIndex(Generic[V]):
         for i, (value, patterns) in enumerate(rules):
             self._rules.append((value, compile_all(patterns), compile_all(unless[i] if unless else ())))
         self._table = PhraseTable((p, i) for i, p in enumerate(self._phrases))
+        # phrase id -> (rule, pattern, part) of every `when` part it can satisfy: a question is checked against
+        # the few patterns its phrases touch, not against every pattern of every rule
+        self._parts_of: dict[int, list[tuple[int, int, int]]] = {}
+        for r, (_, patterns, _) in enumerate(self._rules):
+            for n, pattern in enumerate(patterns):
+                for k, part in enumerate(pattern.parts):
+                    for pid in set(part):
+                        self._parts_of.setdefault(pid, []).append((r, n, k))
 
     def vocabulary(self) -> set[str]:
         """Every word of every pattern, for the spelling corrector."""
@@ -111,11 +119,20 @@ class PatternIndex(Generic[V]):
         part); a rule scores its best pattern.
         """
         found = self.found(tokens) if found is None else found
+        parts_hit: dict[tuple[int, int], set[int]] = {}
+        for pid in found:
+            for r, n, k in self._parts_of.get(pid, ()):
+                parts_hit.setdefault((r, n), set()).add(k)
+        best: dict[int, int] = {}
+        for (r, n), parts in parts_hit.items():
+            pattern = self._rules[r][1][n]
+            if len(parts) == len(pattern.parts):  # every part has a phrase in the question
+                best[r] = max(best.get(r, 0), self._score(pattern, found))
         out: list[tuple[int, int, V]] = []
-        for order, (value, patterns, unless) in enumerate(self._rules):
-            best = max((self._score(p, found) for p in patterns), default=0)
-            if best and not any(self._score(p, found) for p in unless):
-                out.append((best, order, value))
+        for order, score in best.items():
+            value, _, unless = self._rules[order]
+            if score and not any(self._score(p, found) for p in unless):
+                out.append((score, order, value))
         out.sort(key=lambda m: (-m[0], m[1]))
         return [(score, value) for score, _, value in out]
 

@@ -7,7 +7,7 @@ question and everything after works from it, never from the question text again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.understanding.entities import Entities
 from bot.understanding.intents import IntentMatch
@@ -24,6 +24,8 @@ class Reading:
     entities: Entities
     intents: list[IntentMatch]
     marked: list[str] | None = None  # each token's stem with negations marked (Words.marked_stems)
+    # What the engine worked out from this reading once (codes named by words...), by step; see engine.per_reading
+    memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     def has(self, intent: str) -> bool:
         return any(m.name == intent for m in self.intents)
