@@ -519,9 +519,12 @@ class Engine:
         key = fy.year
         if key not in self._families:
             members: dict[str, list[str]] = {}
-            for (code, mod), row in fy.rvus.items():
-                if row is not None and not mod and row.endo_base and row.endo_base != code:
-                    members.setdefault(row.endo_base, []).append(code)
+            where_set = getattr(fy.rvus, "where_set", None)  # an imported release: one query, not 19,000 rows
+            rows = where_set("endo_base") if where_set is not None else (
+                (code, mod, row.endo_base) for (code, mod), row in fy.rvus.items() if row is not None)
+            for code, mod, base in rows:
+                if not mod and base and base != code:
+                    members.setdefault(base, []).append(code)
             self._families[key] = members
         return self._families[key]
 

@@ -346,6 +346,16 @@ class RvuTable(Mapping[tuple[str, str], Rvu]):
         return [r[0] for r in self._db.all(f"SELECT {name} FROM rvus WHERE release = ? ORDER BY line",
                                            (self._name,))]
 
+    def where_set(self, name: str) -> list[tuple[str, str, Any]]:
+        """(code, modifier, value) of the rows whose field `name` is set (not empty), in file order: one query,
+        without making an `Rvu` of every row (a question about endoscopy families needs ~1,000 of 19,000)."""
+        if name not in RVU_FIELDS:
+            raise KeyError(name)
+        if name not in self._db.rvu_columns:
+            return []
+        return self._db.all(f"SELECT code, modifier, {name} FROM rvus WHERE release = ? AND {name} IS NOT NULL "
+                            f"AND {name} != '' ORDER BY line", (self._name,))
+
     def __repr__(self) -> str:
         return f"<RvuTable {self._name} {self._rows} rows>"
 
