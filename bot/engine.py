@@ -121,7 +121,7 @@ class Engine:
         reading_at = reading_key(key, intents_dir, knowledge_dir) if cache_dir is not None else ""
         warm = cached(cache_dir, "reading", reading_at)
         warm = warm if isinstance(warm, dict) else {}
-        self.words = Words(kb.lexicon, warm.get("phrases"))
+        self.words = Words(kb.lexicon, warm.get("phrases"), warm.get("tables"))
         self.intents = warm.get("intents") or load_intents(intents_dir)
         # every nameable code: the store's FTS5 name tables when a release is imported, else the curated codes
         self.index = name_index(kb, self.words, cache_dir, key, store)
@@ -158,7 +158,7 @@ class Engine:
             # Reading the intent files and tokenising a few thousand keywords and patterns took longer than
             # answering a question: the next start takes them from here (plain data; the finders are rebuilt).
             save(cache_dir, "reading", reading_at, {"intents": self.intents, "phrases": self.words.read_phrases(),
-                                                    "vocabulary": vocabulary})
+                                                    "tables": self.words.made_tables(), "vocabulary": vocabulary})
 
     @classmethod
     def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None,

@@ -14,6 +14,7 @@ then checks each pattern against the phrases found: linear in the question's len
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -63,37 +64,17 @@ class PatternIndex(Generic[V]):
         """`unless[i]`, when given, are patterns that rule i out ("cancelled" is not a discontinued procedure
         when the question asks about billing the visit)."""
         self.words = words
-        self._phrases: list[tuple[str, ...]] = []
-        self._weights: list[int] = []  # content words of each phrase: how specific it is
-        self._surface: set[str] = set()
-        phrase_ids: dict[tuple[str, ...], int] = {}
-        self._rules: list[tuple[V, list[_Pattern], list[_Pattern]]] = []
-
-        def compile_all(patterns: Sequence[str]) -> list[_Pattern]:
-            compiled = []
-            for text in patterns:
-                parts = []
-                for part in text.split(PART_SEPARATOR):
-                    ids = []
-                    for alt in part.split(ALTERNATIVE_SEPARATOR):
-                        tokens = words.tokens(alt.strip(), correct=False)
-                        stems = tuple(t.stem for t in tokens)
-                        if not stems:
-                            continue
-                        self._surface.update(t.word for t in tokens)
-                        if stems not in phrase_ids:
-                            phrase_ids[stems] = len(self._phrases)
-                            self._phrases.append(stems)
-                            self._weights.append(max(1, sum(not t.stop for t in tokens)))
-                        ids.append(phrase_ids[stems])
-                    if ids:
-                        parts.append(tuple(ids))
-                if parts:
-                    compiled.append(_Pattern(tuple(parts)))
-            return compiled
-
-        for i, (value, patterns) in enumerate(rules):
-            self._rules.append((value, compile_all(patterns), compile_all(unless[i] if unless else ())))
+        texts = ([list(p) for _, p in rules], [list(u) for u in unless] if unless else None)
+        key = "patterns:" + hashlib.sha256(repr(texts).encode()).hexdigest()[:24]
+        # made once from the YAML's words, then kept by `words` with the phrases of the next start's cache
+        made = words.table(key, lambda: _compile(rules, words, unless))
+        self._phrases: list[tuple[str, ...]] = [tuple(p) for p in made["phrases"]]
+        self._weights: list[int] = made["weights"]  # content words of each phrase: how specific it is
+        self._surface: set[str] = set(made["surface"])
+        self._rules: list[tuple[V, list[_Pattern], list[_Pattern]]] = [
+            (value, [_Pattern(tuple(tuple(part) for part in pattern)) for pattern in when],
+             [_Pattern(tuple(tuple(part) for part in pattern)) for pattern in but])
+            for (value, _), (when, but) in zip(rules, made["rules"], strict=True)]
         self._table = PhraseTable((p, i) for i, p in enumerate(self._phrases))
         # phrase id -> (rule, pattern, part) of every `when` part it can satisfy: a question is checked against
         # the few patterns its phrases touch, not against every pattern of every rule
@@ -144,3 +125,39 @@ class PatternIndex(Generic[V]):
                 return 0
             score += hit
         return score
+
+
+def _compile(rules: Sequence[tuple[object, Sequence[str]]], words: Words,
+             unless: Sequence[Sequence[str]] | None) -> dict[str, list]:
+    """The patterns as phrase ids, in plain lists (JSON-ready): {phrases, weights, surface, rules}, where each
+    rule is [its patterns, its `unless` patterns] and a pattern is a list of parts, each a list of phrase ids."""
+    phrases: list[list[str]] = []
+    weights: list[int] = []
+    surface: set[str] = set()
+    phrase_ids: dict[tuple[str, ...], int] = {}
+
+    def compile_all(patterns: Sequence[str]) -> list[list[list[int]]]:
+        compiled = []
+        for text in patterns:
+            parts = []
+            for part in text.split(PART_SEPARATOR):
+                ids = []
+                for alt in part.split(ALTERNATIVE_SEPARATOR):
+                    tokens = words.tokens(alt.strip(), correct=False)
+                    stems = tuple(t.stem for t in tokens)
+                    if not stems:
+                        continue
+                    surface.update(t.word for t in tokens)
+                    if stems not in phrase_ids:
+                        phrase_ids[stems] = len(phrases)
+                        phrases.append(list(stems))
+                        weights.append(max(1, sum(not t.stop for t in tokens)))
+                    ids.append(phrase_ids[stems])
+                if ids:
+                    parts.append(ids)
+            if parts:
+                compiled.append(parts)
+        return compiled
+
+    made = [[compile_all(patterns), compile_all(unless[i] if unless else ())] for i, (_, patterns) in enumerate(rules)]
+    return {"phrases": phrases, "weights": weights, "surface": sorted(surface), "rules": made}

@@ -6,6 +6,7 @@ English); settings and places are read from the normalised words so that synonym
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -159,50 +160,18 @@ class PlaceFinder:
 
     def __init__(self, kb: KnowledgeBase, words: Words):
         self.words = words
-        self.settings = [(words.stems(p), name) for name, phrases in kb.lexicon.settings.items()
-                         for p in phrases]
-        self.settings.sort(key=lambda p: -len(p[0]))
         newest = kb.years[kb.newest_year].localities if kb.years else ()
-        by_name = {loc.name.upper(): loc for loc in newest}
         self.by_key = {loc.key: loc for loc in newest}
-        self.vocabulary: set[str] = set()
-        # Each phrase names one locality, a state, or (when it fits several localities equally) a question
-        # back. Priority: the exact CMS name, then an everyday alias or a county, then a part of a name.
-        targets: dict[tuple[str, ...], tuple[int, list[str]]] = {}
-
-        def add(phrase: str, key: str, priority: int) -> None:
-            stems = words.stems(phrase)
-            if not stems:
-                return
-            self.vocabulary.update(words.surface(phrase))
-            best, keys = targets.get(stems, (99, []))
-            if priority < best:
-                targets[stems] = (priority, [key])
-            elif priority == best and key not in keys:
-                keys.append(key)
-
-        for loc in newest:
-            for priority, part in _name_parts(loc.name):
-                add(part, loc.key, priority)
-        for alias, target in kb.places.locality_aliases.items():
-            loc = by_name.get(target.upper())
-            if loc is not None:
-                add(alias, loc.key, 1)
-        for place, names in kb.places.ask_back.items():
-            keys = [by_name[n.upper()].key for n in names if n.upper() in by_name]
-            if len(keys) > 1:
-                add(place, "ASK:" + "|".join(keys), 0)
-        for abbr, name in kb.places.states.items():
-            add(name, f"STATE:{abbr}", 2)
-        # Counties (from an imported county file) are named with the word "county": "bucks county".
-        for loc in newest:
-            for county in county_names(loc.counties):
-                add(f"{county} county", loc.key, 2)
-        for phrases in kb.lexicon.settings.values():
-            for phrase in phrases:
-                self.vocabulary.update(words.surface(phrase))
-        self.places: list[tuple[tuple[str, ...], str]] = [
-            (stems, keys[0] if len(keys) == 1 else "ASK:" + "|".join(keys)) for stems, (_, keys) in targets.items()]
+        source = (sorted(kb.lexicon.settings.items()), [(loc.key, loc.name, loc.counties) for loc in newest],
+                  sorted(kb.places.locality_aliases.items()), sorted(kb.places.ask_back.items()),
+                  sorted(kb.places.states.items()))
+        key = "places:" + hashlib.sha256(repr(source).encode()).hexdigest()[:24]
+        # the phrases as stems, made once and kept by `words` for the next start
+        made = words.table(key, lambda: _place_phrases(kb, words, newest))
+        self.settings = [(tuple(stems), name) for stems, name in made["settings"]]
+        self.settings.sort(key=lambda p: -len(p[0]))
+        self.vocabulary: set[str] = set(made["vocabulary"])
+        self.places: list[tuple[tuple[str, ...], str]] = [(tuple(stems), key) for stems, key in made["places"]]
         self.places.sort(key=lambda p: -len(p[0]))
         self.by_state: dict[str, list[Locality]] = {}
         for loc in newest:
@@ -316,3 +285,49 @@ def _name_parts(name: str) -> list[tuple[int, str]]:
             seen.add(key)
             parts.append((priority, key))
     return parts
+
+
+def _place_phrases(kb: KnowledgeBase, words: Words, newest) -> dict[str, list]:
+    """Settings and places as stems (JSON-ready): {settings: [[stems, setting]], places: [[stems, key]],
+    vocabulary}. A place's key is a locality key, "STATE:XX", or "ASK:k1|k2" when it fits several localities."""
+    settings = [[list(words.stems(p)), name] for name, phrases in kb.lexicon.settings.items() for p in phrases]
+    by_name = {loc.name.upper(): loc for loc in newest}
+    vocabulary: set[str] = set()
+    # Each phrase names one locality, a state, or (when it fits several localities equally) a question
+    # back. Priority: the exact CMS name, then an everyday alias or a county, then a part of a name.
+    targets: dict[tuple[str, ...], tuple[int, list[str]]] = {}
+
+    def add(phrase: str, key: str, priority: int) -> None:
+        stems = words.stems(phrase)
+        if not stems:
+            return
+        vocabulary.update(words.surface(phrase))
+        best, keys = targets.get(stems, (99, []))
+        if priority < best:
+            targets[stems] = (priority, [key])
+        elif priority == best and key not in keys:
+            keys.append(key)
+
+    for loc in newest:
+        for priority, part in _name_parts(loc.name):
+            add(part, loc.key, priority)
+    for alias, target in kb.places.locality_aliases.items():
+        loc = by_name.get(target.upper())
+        if loc is not None:
+            add(alias, loc.key, 1)
+    for place, names in kb.places.ask_back.items():
+        keys = [by_name[n.upper()].key for n in names if n.upper() in by_name]
+        if len(keys) > 1:
+            add(place, "ASK:" + "|".join(keys), 0)
+    for abbr, name in kb.places.states.items():
+        add(name, f"STATE:{abbr}", 2)
+    # Counties (from an imported county file) are named with the word "county": "bucks county".
+    for loc in newest:
+        for county in county_names(loc.counties):
+            add(f"{county} county", loc.key, 2)
+    for phrases in kb.lexicon.settings.values():
+        for phrase in phrases:
+            vocabulary.update(words.surface(phrase))
+    places = [[list(stems), keys[0] if len(keys) == 1 else "ASK:" + "|".join(keys)]
+              for stems, (_, keys) in targets.items()]
+    return {"settings": settings, "places": places, "vocabulary": sorted(vocabulary)}

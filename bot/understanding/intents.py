@@ -8,6 +8,7 @@ needs two codes), so the ordering lives in YAML and the needs live in the engine
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +66,12 @@ class IntentMatcher:
     def __init__(self, intents: list[Intent], words: Words):
         self.intents = intents
         self.words = words
-        self._phrases: list[tuple[tuple[str, ...], Intent]] = []
-        for intent in intents:
-            for kw in intent.keywords:
-                stems = words.stems(kw)
-                if stems:
-                    self._phrases.append((stems, intent))
+        keywords = [list(intent.keywords) for intent in intents]
+        key = "intents:" + hashlib.sha256(repr(keywords).encode()).hexdigest()[:24]
+        # [stems, which intent] of each keyword, made once and kept by `words` for the next start
+        made = words.table(key, lambda: [[list(stems), i] for i, kws in enumerate(keywords) for kw in kws
+                                         if (stems := words.stems(kw))])
+        self._phrases: list[tuple[tuple[str, ...], Intent]] = [(tuple(stems), intents[i]) for stems, i in made]
         self._phrases.sort(key=lambda p: -len(p[0]))
         self._table = PhraseTable(self._phrases)
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.knowledge import Lexicon
 
 MAX_CHARS = 2000
+T = TypeVar("T")
 _SLACK_LINK = re.compile(r"<(?:[^<>|]*\|)?([^<>]*)>")
 # Labels stop at the next angle bracket ([^<>]*, not [^>]*): an unclosed `<@U1|` must not make the pattern
 # rescan the rest of the text once per occurrence (quadratic in a long message).
@@ -71,9 +74,10 @@ class Token:
 class Words:
     """Tokeniser, spelling corrector and stemmer configured by the lexicon."""
 
-    def __init__(self, lexicon: Lexicon, phrases: dict[str, list] | None = None):
+    def __init__(self, lexicon: Lexicon, phrases: dict[str, list] | None = None,
+                 tables: dict[str, object] | None = None):
         """`phrases`: knowledge phrases read by an earlier process (`read_phrases`), so a start does not read
-        the same few thousand keywords and patterns again."""
+        the same few thousand keywords and patterns again; `tables`: what it made of them (`table`)."""
         self.lexicon = lexicon
         rewrites = sorted(lexicon.rewrites.items(), key=lambda kv: -len(kv[0]))
         # the boundaries once around the alternatives (longest first): the same matches as a boundary around each,
@@ -85,6 +89,8 @@ class Words:
         self._known: set[str] = set()
         self._phrases: dict[str, list] = dict(phrases or {})  # text -> [[surface, word, stem, stop], ...]
         self._read: dict[str, tuple[Token, ...]] = {}
+        self._tables: dict[str, object] = dict(tables or {})
+        self._made: dict[str, object] = {}
         self.recording = False  # while True, phrases read without correction are kept for `read_phrases`
         self._stem_cache: dict[str, str] = {}
         self._corrections: dict[str, str] = {}  # unknown word -> its correction (or itself)
@@ -98,6 +104,20 @@ class Words:
     def read_phrases(self) -> dict[str, list]:
         """The phrases read while `recording`, in the form `Words(lexicon, phrases)` takes back (JSON-ready)."""
         return {text: [[t.surface, t.word, t.stem, t.stop] for t in tokens] for text, tokens in self._read.items()}
+
+    def table(self, key: str, build: Callable[[], T]) -> T:
+        """A table made only from knowledge phrases (e.g. rule patterns as phrase ids), by a `key` that names its
+        source: taken from the tables given, else built (and kept for `made_tables` while recording). It must
+        be plain JSON data: it is saved with the phrases."""
+        found = self._tables.get(key)
+        if found is None:
+            found = build()
+            if self.recording:
+                self._made[key] = found
+        return found  # type: ignore[return-value]
+
+    def made_tables(self) -> dict[str, object]:
+        return dict(self._made)
 
     def _phrase(self, text: str) -> tuple[Token, ...] | None:
         found = self._read.get(text)
