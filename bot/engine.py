@@ -76,6 +76,7 @@ PAIR_JOIN_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bwith\b|\binto\b|\bin\b|\bfrom
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
 COMPARED = re.compile(r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|similar to|crosswalk(?:ed)? to)\s+"
                       r"(?:cpt\s*(?:code\s*)?)?(\d{4}[0-9A-Z])\b", re.I)
+NEGATIONS = frozenset({"no", "not", "without", "w/o", "non"})
 NEGATED = re.compile(r"\b(without|no|not|w/o)\b", re.I)
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
                          r"weeks?|days? later|follow[- ]?up)\b", re.I)
@@ -536,7 +537,9 @@ class Engine:
             return codes  # "colpo vs leep": each side is its own procedure
         fy = self.kb.years[self._year(r)]
         families = self._family_members(fy)
-        stems = {t.stem for t in r.tokens if not t.stop}
+        # the words the question says were done ("ECC only, no biopsy": not the biopsy)
+        stems = {t.stem for i, t in enumerate(r.tokens)
+                 if not t.stop and not (i and r.tokens[i - 1].word.lower() in NEGATIONS)}
         out: list[str] = []
         chosen: list[str] = []
         for code in codes:

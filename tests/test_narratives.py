@@ -185,3 +185,21 @@ def test_a_clearance_by_another_physician_is_an_ordinary_visit(full):
                       "package or can we bill a level 4 office visit?")
     assert ans.status == "answered" and "99214" in ans.codes
     assert "binds only the surgeon" in ans.headline
+
+
+def test_several_lesions_are_each_coded_by_their_own_site_and_size(full):
+    for question in ("two shave removals: 0.7 cm on the forehead and 1.5 cm on the chest. codes?",
+                     "shaved lesions: forehead 0.7 cm, chest 1.5 cm"):
+        ans = full.answer(question)
+        assert ans.codes[:2] == ["11311", "11302"]
+
+
+def test_a_procedure_said_not_done_does_not_choose_the_family_member(full, rows):
+    ans = full.answer("colposcopy with endocervical curettage only, no biopsy, what code?")
+    assert rows[ans.codes[0]][2] == "Endocerv curettage w/scope"
+
+
+def test_plural_abbreviations_read_as_the_test(full, rows):
+    ans = full.answer("Our NP performs EKGs in clinic but the cardiology group across town does the official reads. "
+                      "Which CPT should we submit?")
+    assert pctc(rows, ans.codes[0]) == "3"

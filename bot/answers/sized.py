@@ -109,11 +109,29 @@ def size_cm(text_: str, add_margins: bool = False) -> float | None:
     return round(lesion + 2 * margin, 2) if margin is not None else lesion
 
 
+def lesion_sizes(text_: str, add_margins: bool = False) -> list[tuple[int, float]]:
+    """Every lesion size stated, as (character position, cm), margins left out (and, with `add_margins`,
+    twice the first margin stated added to each)."""
+    lesions: list[tuple[int, float]] = []
+    margin = None
+    for m in SIZE_RE.finditer(text_):
+        value = float(m.group(1)) / (10 if m.group(2).lower().startswith("m") else 1)
+        before = text_[max(0, m.start() - 20):m.start()]
+        if MARGIN_RE.match(text_, m.end()) or MARGIN_BEFORE_RE.search(before):
+            margin = value if margin is None else margin
+        else:
+            lesions.append((m.start(), value))
+    if add_margins and margin is not None:
+        lesions = [(at, round(v + 2 * margin, 2)) for at, v in lesions]
+    return lesions
+
+
 @dataclass(frozen=True)
 class SizedMatch:
     family: Family
     size: float | None
     site: Site | None
+    more: tuple[tuple[float, Site], ...] = ()  # further lesions, each with its own size and site
 
 
 class SizeFinder:
@@ -142,6 +160,19 @@ class SizeFinder:
         size = size_cm(text_, family.add_margins)
         if site is None and size is None:
             return None
+        sizes = lesion_sizes(text_, family.add_margins)
+        if len(sizes) > 1:
+            # several lesions: each size goes with the site named nearest to it ("0.7 cm on the forehead")
+            places = [(m.start(), s) for s in family.sites for w in s.words
+                      for m in re.finditer(r"\b" + re.escape(w.lower()) + r"\b", text_.lower())]
+            places.sort(key=lambda p: p[0])
+            if len(places) == len(sizes):  # as many sites as sizes: in the order they are named
+                paired = [(v, site) for (_, v), (_, site) in zip(sizes, places, strict=True)]
+            else:  # a site usually follows its size ("1.5 cm on the chest"): one before counts twice as far
+                paired = [(v, min(places, key=lambda p: p[0] - at if p[0] >= at else 2 * (at - p[0]))[1])
+                          for at, v in sizes] if places else []
+            if len(paired) > 1:
+                return SizedMatch(family, paired[0][0], paired[0][1], tuple(paired[1:]))
         return SizedMatch(family, size, site)
 
 
@@ -163,7 +194,13 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     family, fy = match.family, ask.fy
     named = ask.codes
     sections = [Section("How it is coded", [], " ".join([family.measure, *family.facts]))]
-    if match.site is not None and match.size is not None:
+    if match.more and match.site is not None and match.size is not None:
+        each = [(size, site, site.codes[_band(family, size)]) for size, site in ((match.size, match.site), *match.more)]
+        headline = (f"Code each lesion on its own line ({family.title.lower()}): "
+                    + "; ".join(f"{code} for {size:g} cm on the {site.name} ({_band_name(family, _band(family, size))})"
+                                for size, site, code in each) + ".")
+        codes = list(dict.fromkeys(code for _, _, code in each))
+    elif match.site is not None and match.size is not None:
         i = _band(family, match.size)
         code = match.site.codes[i]
         stated = "excised diameter" if family.add_margins else "stated"
