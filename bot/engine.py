@@ -403,7 +403,9 @@ class Engine:
                 return make("topic", rule=topic)
             named = list(dict.fromkeys([*known_codes, *self._spotted(r)]))
             if not named and not unknown_codes:
-                named = [c for c in self._codes_by_words(r)[0] if replies.row_of(fy, c) is not None]
+                found, _, ambiguous = self._codes_by_words(r)
+                # near-ties are the parts of one test as often as not ("EKG read" or "EKG"): the hook decides
+                named = [c for c in found or [a.code for a in ambiguous[:3]] if replies.row_of(fy, c) is not None]
             return make("topic", rule=topic, codes=named, unknown_codes=unknown_codes)
         return None
 
