@@ -98,15 +98,21 @@ def nameable_entries(kb: KnowledgeBase, words: Words) -> list[CodeEntry]:
     return entries
 
 
-def kb_fingerprint(kb: KnowledgeBase) -> str:
-    """What the index depends on: the words of every entry source, the lexicon, the imported releases."""
-    h = hashlib.sha256()
+def words_digest(kb: KnowledgeBase) -> str:
+    """The part of `kb_fingerprint` that comes from the knowledge files: every entry source and the lexicon.
+    It takes ~10 ms, so `Engine.load` keeps it beside the cached knowledge base it was made from."""
     lex = kb.lexicon  # sets are listed sorted: their order changes with each process's hash seed
     parts = (INDEX_FORMAT, sorted(kb.codes.items()), sorted(kb.common_names.items()), sorted(kb.modifiers.items()),
              sorted(kb.abbreviations.items()), sorted(lex.equivalents.items()), sorted(lex.stopwords),
-             sorted(lex.rewrites.items()), sorted(lex.settings.items()), sorted(lex.negations),
-             sorted((y, fy.release) for y, fy in kb.years.items()))  # an imported release carries its sha256
-    h.update(repr(parts).encode())
+             sorted(lex.rewrites.items()), sorted(lex.settings.items()), sorted(lex.negations))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def kb_fingerprint(kb: KnowledgeBase, words: str = "") -> str:
+    """What the index depends on: the words of every entry source, the lexicon (`words_digest`, given when the
+    caller has it), the imported releases."""
+    h = hashlib.sha256((words or words_digest(kb)).encode())
+    h.update(repr(sorted((y, fy.release) for y, fy in kb.years.items())).encode())  # a release carries its sha256
     return h.hexdigest()[:24]
 
 

@@ -35,6 +35,7 @@ from bot.catalog import (
     name_index,
     reading_key,
     save,
+    words_digest,
 )
 from bot.facility.db import FacilityData
 from bot.facility.db import load as load_facility_data
@@ -112,17 +113,18 @@ class AskContext:
 class Engine:
     def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None,
                  facility_data: FacilityData | None = None, knowledge_dir: Path | None = None,
-                 ncci: NcciTables | None = None, store: Store | None = None):
+                 ncci: NcciTables | None = None, store: Store | None = None, fingerprint: str = ""):
+        """`fingerprint`: `kb_fingerprint(kb)` when the caller has it (the key of every cache entry)."""
         self.kb = kb
         self.ncci = ncci if ncci is not None else NcciTables(None, [])  # the imported NCCI edits (bot.store)
         intents_dir = intents_dir or shipped_dir("intents")
         knowledge_dir = knowledge_dir or shipped_dir("knowledge")
-        key = kb_fingerprint(kb) if cache_dir is not None else ""
+        key = (fingerprint or kb_fingerprint(kb)) if cache_dir is not None else ""
         # What an earlier start read from the intent files and the knowledge phrases (saved below)
         reading_at = reading_key(key, intents_dir, knowledge_dir) if cache_dir is not None else ""
         warm = cached(cache_dir, "reading", reading_at)
         warm = warm if isinstance(warm, dict) else {}
-        self.words = Words(kb.lexicon, warm.get("phrases"), warm.get("tables"))
+        self.words = Words(kb.lexicon, warm.get("tables"))
         self.intents = warm.get("intents") or load_intents(intents_dir)
         # every nameable code: the store's FTS5 name tables when a release is imported, else the curated codes
         self.index = name_index(kb, self.words, cache_dir, key, store)
@@ -145,8 +147,8 @@ class Engine:
         self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
         self._families: dict[int, dict[str, list[str]]] = {}  # endoscopy families by year (see _refine)
         self.words.recording = False
-        vocabulary = warm.get("vocabulary")
-        if not isinstance(vocabulary, set):
+        vocabulary = set(str(warm.get("vocabulary") or "").split("\n")) - {""}  # one string: decoded at once
+        if not vocabulary:
             vocabulary = (self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
                           | self.topic_finder.vocabulary() | self.situation_finder.vocabulary()
                           | self.decline_finder.vocabulary() | self.size_finder.vocabulary()
@@ -157,9 +159,10 @@ class Engine:
         self.words.learn(vocabulary)
         if cache_dir is not None and not warm:
             # Reading the intent files and tokenising a few thousand keywords and patterns took longer than
-            # answering a question: the next start takes them from here (plain data; the finders are rebuilt).
-            save(cache_dir, "reading", reading_at, {"intents": self.intents, "phrases": self.words.read_phrases(),
-                                                    "tables": self.words.made_tables(), "vocabulary": vocabulary})
+            # answering a question: the next start takes them from here (plain data; the finders are rebuilt
+            # from it).
+            save(cache_dir, "reading", reading_at, {"intents": self.intents, "tables": self.words.made_tables(),
+                                                    "vocabulary": "\n".join(sorted(vocabulary))})
 
     @classmethod
     def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None,
@@ -174,15 +177,18 @@ class Engine:
         data_dir = data_dir or default_data_dir()
         cache_dir = data_dir / "cache"
         knowledge_dir = knowledge_dir or shipped_dir("knowledge")
-        kb = compiled(cache_dir, "knowledge", files_fingerprint(knowledge_dir),
-                      lambda: load_knowledge(knowledge_dir))
+        loaded = compiled(cache_dir, "knowledge", files_fingerprint(knowledge_dir),
+                          lambda: _with_digest(load_knowledge(knowledge_dir)))
+        kb, words = loaded if isinstance(loaded, tuple) else (loaded, "")
         try:
             store = load_store(data_dir)
         except Exception as exc:  # a damaged store must not stop the bot; the shipped data still answers
             log.warning("imported fee schedule in %s not loaded: %s", data_dir, exc)
             store = None
-        return cls(merge_store(kb, store), intents_dir, cache_dir=cache_dir, facility_data=load_facility_data(data_dir),
-                   knowledge_dir=knowledge_dir, ncci=store.ncci if store is not None else None, store=store)
+        kb = merge_store(kb, store)
+        return cls(kb, intents_dir, cache_dir=cache_dir, facility_data=load_facility_data(data_dir),
+                   knowledge_dir=knowledge_dir, ncci=store.ncci if store is not None else None, store=store,
+                   fingerprint=kb_fingerprint(kb, words))
 
     def releases(self) -> list[str]:
         """One line per loaded fee schedule year, newest first (for help and the Slack Home tab)."""
@@ -727,6 +733,11 @@ def _pick(top: list[Candidate]) -> Candidate | None:
         return top[0]
     primaries = [c for c in top if c.primary]
     return primaries[0] if len(primaries) == 1 else None
+
+
+def _with_digest(kb: KnowledgeBase) -> tuple[KnowledgeBase, str]:
+    """The knowledge base with its `words_digest`, cached together (made from the same files)."""
+    return kb, words_digest(kb)
 
 
 def _modifier_entry(m):

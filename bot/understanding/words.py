@@ -74,10 +74,9 @@ class Token:
 class Words:
     """Tokeniser, spelling corrector and stemmer configured by the lexicon."""
 
-    def __init__(self, lexicon: Lexicon, phrases: dict[str, list] | None = None,
-                 tables: dict[str, object] | None = None):
-        """`phrases`: knowledge phrases read by an earlier process (`read_phrases`), so a start does not read
-        the same few thousand keywords and patterns again; `tables`: what it made of them (`table`)."""
+    def __init__(self, lexicon: Lexicon, tables: dict[str, object] | None = None):
+        """`tables`: what an earlier process made of the knowledge phrases (`table`), so a start does not read
+        the same few thousand keywords and patterns again."""
         self.lexicon = lexicon
         rewrites = sorted(lexicon.rewrites.items(), key=lambda kv: -len(kv[0]))
         # the boundaries once around the alternatives (longest first): the same matches as a boundary around each,
@@ -87,11 +86,9 @@ class Words:
         self._rewrites = dict(rewrites)
         self._vocabulary: list[str] | None = []
         self._known: set[str] = set()
-        self._phrases: dict[str, list] = dict(phrases or {})  # text -> [[surface, word, stem, stop], ...]
-        self._read: dict[str, tuple[Token, ...]] = {}
         self._tables: dict[str, object] = dict(tables or {})
         self._made: dict[str, object] = {}
-        self.recording = False  # while True, phrases read without correction are kept for `read_phrases`
+        self.recording = False  # while True, the tables made are kept for `made_tables`
         self._stem_cache: dict[str, str] = {}
         self._corrections: dict[str, str] = {}  # unknown word -> its correction (or itself)
 
@@ -101,14 +98,10 @@ class Words:
         self._vocabulary = None  # sorted when a word first needs correcting
         self._corrections.clear()
 
-    def read_phrases(self) -> dict[str, list]:
-        """The phrases read while `recording`, in the form `Words(lexicon, phrases)` takes back (JSON-ready)."""
-        return {text: [[t.surface, t.word, t.stem, t.stop] for t in tokens] for text, tokens in self._read.items()}
-
     def table(self, key: str, build: Callable[[], T]) -> T:
         """A table made only from knowledge phrases (e.g. rule patterns as phrase ids), by a `key` that names its
         source: taken from the tables given, else built (and kept for `made_tables` while recording). It must
-        be plain JSON data: it is saved with the phrases."""
+        be plain JSON data: the engine saves it in its cache ("reading")."""
         found = self._tables.get(key)
         if found is None:
             found = build()
@@ -119,16 +112,6 @@ class Words:
     def made_tables(self) -> dict[str, object]:
         return dict(self._made)
 
-    def _phrase(self, text: str) -> tuple[Token, ...] | None:
-        found = self._read.get(text)
-        if found is None:
-            raw = self._phrases.pop(text, None)
-            if raw is None:
-                return None
-            found = self._read[text] = tuple(Token(surface=s, word=w, stem=st, stop=bool(stop))
-                                             for s, w, st, stop in raw)
-        return found
-
     def rewritten(self, text: str) -> str:
         """`text` lower-cased with the lexicon's phrase rewrites applied ("d and c" -> "d&c")."""
         text = text.lower()
@@ -137,10 +120,6 @@ class Words:
         return text
 
     def surface(self, text: str) -> list[str]:
-        if self._read or self._phrases:
-            known = self._phrase(text)
-            if known is not None:
-                return [t.surface for t in known]
         text = self.rewritten(text)
         out = []
         for tok in _TOKEN.findall(text):
@@ -184,16 +163,6 @@ class Words:
         return fixed
 
     def tokens(self, text: str, correct: bool = True) -> list[Token]:
-        if not correct:
-            known = self._phrase(text) if self._read or self._phrases else None
-            if known is not None:
-                return list(known)
-            if self.recording:
-                self._read[text] = known = tuple(self._tokens(text, False))
-                return list(known)
-        return self._tokens(text, correct)
-
-    def _tokens(self, text: str, correct: bool) -> list[Token]:
         out = []
         for s in self.surface(text):
             w = self.correct(s) if correct else s
