@@ -145,7 +145,10 @@ class Engine:
         self.situation_finder = SituationFinder(kb.situations, self.words)
         self.decline_finder = DeclineFinder(kb.declines, self.words)
         self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
-        self._families: dict[int, dict[str, list[str]]] = {}  # endoscopy families by year (see _refine)
+        # endoscopy families by year (see _refine): from the cache, as reading them takes one scan of each release
+        families = warm.get("families")
+        self._families: dict[int, dict[str, list[str]]] = (
+            {int(y): f for y, f in families.items()} if isinstance(families, dict) else {})
         self.words.recording = False
         vocabulary = set(str(warm.get("vocabulary") or "").split("\n")) - {""}  # one string: decoded at once
         if not vocabulary:
@@ -161,8 +164,10 @@ class Engine:
             # Reading the intent files and tokenising a few thousand keywords and patterns took longer than
             # answering a question: the next start takes them from here (plain data; the finders are rebuilt
             # from it).
-            save(cache_dir, "reading", reading_at, {"intents": self.intents, "tables": self.words.made_tables(),
-                                                    "vocabulary": "\n".join(sorted(vocabulary))})
+            save(cache_dir, "reading", reading_at, {
+                "intents": self.intents, "tables": self.words.made_tables(),
+                "vocabulary": "\n".join(sorted(vocabulary)),
+                "families": {str(fy.year): self._family_members(fy) for fy in kb.years.values()}})
 
     @classmethod
     def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None,
