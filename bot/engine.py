@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from bot import replies
 from bot.answer import Answer
-from bot.answers import ANSWERERS, bundling
+from bot.answers import ANSWERERS
 from bot.answers.decline import DeclineFinder, DeclineMatch
 from bot.answers.focus import shorten
 from bot.answers.situations import SituationFinder
@@ -107,8 +107,6 @@ class AskContext:
     locality: str | None = None  # a locality key "MAC-NN" saved by the person
     setting: Setting | None = None
 
-
-@dataclass
 
 class Engine:
     def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None,
@@ -287,7 +285,7 @@ class Engine:
         if r.has("ncci_pair") and len(pair_codes) < 2:
             # "is a D&C bundled into a hysteroscopy", "can I bill colposcopy with 57461": each side by its words
             pair_codes += [c for c in self._pair_by_words(r) if c not in pair_codes]
-        ncci_kind = bundling.kind_of(r, pair_codes)  # NCCI pairs and units, before a DOS year is read as a year
+        ncci_kind = _ncci_kind(r, pair_codes)  # NCCI pairs and units, before a DOS year is read as a year
         if ncci_kind is not None:
             return make(ncci_kind, codes=pair_codes, modifiers=[m for m in ent.modifiers if m in kb.modifiers])
         if years_unknown and not years_known:
@@ -719,6 +717,22 @@ class Engine:
             return len(self.kb.years) > 1
         return True
 
+
+
+def _ncci_kind(r: Reading, known_codes: list[str]) -> str | None:
+    """`bundling` or `units` when the question asks NCCI about codes it names by number, else None (here, not
+    in bot/answers/bundling, so that a question of another kind does not import the NCCI answerer).
+
+    "can I bill 99213 with 58558" (an office visit with a procedure) stays a visit-with-procedure question:
+    the global period answers it.
+    """
+    if r.has("ncci_units") and known_codes:
+        return "units"
+    if r.has("ncci_pair") and len(known_codes) >= 2:
+        if r.has("visit_with_procedure") and any(c.startswith("992") for c in known_codes):
+            return None
+        return "bundling"
+    return None
 
 
 def _is_procedure(fy, code: str) -> bool:

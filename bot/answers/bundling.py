@@ -195,18 +195,3 @@ def several(ask: Ask, engine: Engine) -> Answer:
                          f"{ncci.setting_name(choice.setting)} edits of {edit_set.quarter}.")
     ans.notes.extend(choice.notes)
     return ans
-
-
-def kind_of(r, known_codes: list[str]) -> str | None:
-    """`bundling` or `units` when the question asks NCCI about codes it names by number, else None.
-
-    "can I bill 99213 with 58558" (an office visit with a procedure) stays a visit-with-procedure question:
-    the global period answers it.
-    """
-    if r.has("ncci_units") and known_codes:
-        return "units"
-    if r.has("ncci_pair") and len(known_codes) >= 2:
-        if r.has("visit_with_procedure") and any(c.startswith("992") for c in known_codes):
-            return None
-        return "bundling"
-    return None

@@ -6,7 +6,6 @@ Questions, code synonyms and intent keywords all pass through the same `Words`, 
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections.abc import Callable
@@ -46,7 +45,10 @@ def clean(raw: str) -> Cleaned:
     text = _SLACK_USER.sub(" ", text)
     text = _SLACK_SPECIAL.sub(" ", text)
     text = _SLACK_LINK.sub(r"\1", text)
-    text = html.unescape(text) if "&" in text else text
+    if "&" in text:
+        import html  # here: its entity table is slow to import and few questions hold an `&`
+
+        text = html.unescape(text)
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch if unicodedata.category(ch)[0] not in "CZ" or ch == " " else " " for ch in text)
     text = text.replace("\u2019", "'").replace("\u2013", "-").replace("\u2014", "-")
