@@ -24,7 +24,7 @@ import logging
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -251,6 +251,58 @@ def save(cache_dir: Path, kind: str, key: str, value: object) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         log.info("%s not cached (%s); it is rebuilt at each start", kind, exc.strerror or type(exc).__name__)
+
+
+def cached_knowledge(cache_dir: Path | None, knowledge_dir: Path, key: str) -> tuple[KnowledgeBase, str]:
+    """The validated knowledge base of `knowledge_dir` and its `words_digest`, from the cache when `key`
+    (`files_fingerprint`) is current, else read from the YAML (and cached).
+
+    The everyday names of common codes are half of the cache and only build word indexes (themselves
+    cached), so they are a cache entry of their own, read the first time something asks for them.
+    """
+    from bot.knowledge import load_knowledge
+
+    found = cached(cache_dir, "knowledge", key)
+    if cache_dir is not None and isinstance(found, tuple) and len(found) == 2:
+        kb, words = found
+        return replace(kb, common_names=_CommonNames(cache_dir, knowledge_dir, key)), words
+    kb = load_knowledge(knowledge_dir)
+    words = words_digest(kb)
+    if cache_dir is not None:
+        save(cache_dir, "common-names", key, kb.common_names)
+        save(cache_dir, "knowledge", key, (replace(kb, common_names={}), words))
+    return kb, words
+
+
+class _CommonNames(Mapping[str, CodeEntry]):
+    """`KnowledgeBase.common_names` read from the cache on first use (from the YAML if that entry is gone)."""
+
+    def __init__(self, cache_dir: Path, knowledge_dir: Path, key: str):
+        self._where = (cache_dir, knowledge_dir, key)
+        self._names: dict[str, CodeEntry] | None = None
+
+    def _all(self) -> dict[str, CodeEntry]:
+        if self._names is None:
+            cache_dir, knowledge_dir, key = self._where
+            names = cached(cache_dir, "common-names", key)
+            if not isinstance(names, dict):
+                from bot.knowledge import load_knowledge
+
+                names = load_knowledge(knowledge_dir).common_names
+            self._names = names
+        return self._names
+
+    def __getitem__(self, code: str) -> CodeEntry:
+        return self._all()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
 
 
 def reading_key(kb_key: str, *folders: Path) -> str:

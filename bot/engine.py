@@ -28,6 +28,7 @@ from bot.answers.sized import SizeFinder
 from bot.answers.topics import TopicFinder
 from bot.catalog import (
     cached,
+    cached_knowledge,
     compiled,
     files_fingerprint,
     kb_fingerprint,
@@ -35,13 +36,12 @@ from bot.catalog import (
     name_index,
     reading_key,
     save,
-    words_digest,
 )
 from bot.facility.db import FacilityData
 from bot.facility.db import load as load_facility_data
 from bot.facility.service import Facility
 from bot.fees import SETTINGS, Setting
-from bot.knowledge import KnowledgeBase, load_knowledge, shipped_dir
+from bot.knowledge import KnowledgeBase, shipped_dir
 from bot.store import NcciTables, Store
 from bot.understanding.ask import Ask
 from bot.understanding.entities import (
@@ -180,9 +180,7 @@ class Engine:
         data_dir = data_dir or default_data_dir()
         cache_dir = data_dir / "cache"
         knowledge_dir = knowledge_dir or shipped_dir("knowledge")
-        loaded = compiled(cache_dir, "knowledge", files_fingerprint(knowledge_dir),
-                          lambda: _with_digest(load_knowledge(knowledge_dir)))
-        kb, words = loaded if isinstance(loaded, tuple) else (loaded, "")
+        kb, words = cached_knowledge(cache_dir, knowledge_dir, files_fingerprint(knowledge_dir))
         try:
             store = load_store(data_dir)
         except Exception as exc:  # a damaged store must not stop the bot; the shipped data still answers
@@ -752,11 +750,6 @@ def _pick(top: list[Candidate]) -> Candidate | None:
         return top[0]
     primaries = [c for c in top if c.primary]
     return primaries[0] if len(primaries) == 1 else None
-
-
-def _with_digest(kb: KnowledgeBase) -> tuple[KnowledgeBase, str]:
-    """The knowledge base with its `words_digest`, cached together (made from the same files)."""
-    return kb, words_digest(kb)
 
 
 def _modifier_entry(m):

@@ -302,3 +302,22 @@ def test_every_kind_of_ask_has_an_answerer():
 
     assert set(ANSWERERS) == set(KINDS)
     assert all(callable(ANSWERERS[kind]) for kind in KINDS)
+
+
+def test_a_warm_start_answers_the_same_and_survives_a_partly_removed_cache(tmp_path):
+    """The second start reads its tables from the data directory's cache; a cache entry removed by hand (the
+    everyday names of codes, read on first use) is read from the YAML again, never an error."""
+    from bot.engine import Engine
+
+    questions = ["what's the wRVU for LEEP", "new or established if she saw our other dermatologist",
+                 "cpt code for cryoablation of a liver tumor", "99213 in manhattan"]
+    cold = [Engine.load(data_dir=tmp_path).answer(q) for q in questions]
+    warm = Engine.load(data_dir=tmp_path)
+    assert [warm.answer(q) for q in questions] == cold
+    for entry in (tmp_path / "cache").glob("common-names-*.json"):
+        entry.unlink()
+    again = Engine.load(data_dir=tmp_path)
+    from bot.knowledge import load_knowledge, shipped_dir
+
+    assert dict(again.kb.common_names) == load_knowledge(shipped_dir("knowledge")).common_names
+    assert [again.answer(q) for q in questions] == cold
