@@ -74,6 +74,7 @@ SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|
 # "is a D&C bundled into a hysteroscopy", "colposcopy with LEEP": the words that join the two sides of a pair
 PAIR_JOIN_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bwith\b|\binto\b|\bin\b|\bfrom\b|\bplus\b|\bvs\.?|\bversus\b|"
                           r"\bor\b|\bon top of\b|(?<!\w)&(?!\w))\s*", re.I)
+MAX_NEAR = 4  # choices offered when no name is said whole (Engine._near_codes)
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
 COMPARED = re.compile(r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|similar to|crosswalk(?:ed)? to)\s+"
                       r"(?:cpt\s*(?:code\s*)?)?(\d{4}[0-9A-Z])\b", re.I)
@@ -308,9 +309,9 @@ class Engine:
             return make("not_found", problem="malformed_code", subject=ent.malformed_codes[0])
         if not ent.codes and ent.global_periods and (r.has("global") or len(r.tokens) <= 3):
             return make("global_meaning")  # "what does MMM global mean"
-        if not ent.codes and r.has("out_of_scope"):
+        if not ent.codes and r.has("out_of_scope") and not self._names_out_of_scope_words(r):
             # "icd10 for hpv", "ms-drg for a hysterectomy": the subject is not CPT coding, even where its
-            # words would also name a procedure.
+            # words would also name a procedure (unless a code's name holds those very words: "low dose CT").
             return make("decline")
         codes: list[str] = list(known_codes)
         if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare", "which_code")):
@@ -352,6 +353,9 @@ class Engine:
                 return mod_ask
         if r.has("help") and len([t for t in r.tokens if not t.stop]) <= 6:
             return make("help")
+        near = self._near_codes(r)
+        if near:  # no name said whole, but a few explain most of the question: ask which, never guess
+            return make("clarify", candidates=near, problem="partial")
         outside = self._outside_code(r)
         if outside is not None:
             return make("not_found", problem="outside_code", subject=outside)
@@ -482,6 +486,42 @@ class Engine:
             return None
         return make("modifier", modifier_choices=[c.code for c in close_calls(cands)[:3]])
 
+    def _key_word_choices(self, r: Reading, best: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
+        """Codes to offer beside `best` when none of `best` names the question's rarest word that some code
+        name uses (the word that most tells the procedure apart): the candidates that do name it. [] when
+        `best` names it, or no code does."""
+        stems, content = r.stems()
+        known = [s for s in content if self.index.knows(s)]
+        if len(known) < 2:
+            return []
+        key = max(known, key=lambda s: (self.index.weight(s), s))
+        if any(key in self.words.content_stems(c.alias) for c in best):
+            return []
+        pool = cands if any(key in self.words.content_stems(c.alias) for c in cands) else \
+            self.index.search(stems, content, loose=True)
+        fy = self.kb.years[self._year(r)]
+        return [c for c in pool if key in self.words.content_stems(c.alias) and replies.row_of(fy, c.code) is not None]
+
+    def _names_out_of_scope_words(self, r: Reading) -> bool:
+        """Whether one code's name explains the whole question, the words that sounded out of scope included
+        ("low dose CT for lung cancer screening" is a procedure, not a drug dose)."""
+        words = {r.tokens[i].stem for m in r.intents if m.name == "out_of_scope" for i in m.positions}
+        best = next(iter(self.index.search(*r.stems(lambda intent: intent != "out_of_scope"))), None)
+        return (best is not None and best.explains >= 0.9
+                and words <= set(self.words.content_stems(best.alias)))
+
+    def _near_codes(self, r: Reading) -> list[str]:
+        """The codes whose names the question says only in part but which explain most of its words
+        ("removal of a full arm cast": CMS names removal or bivalving of a full arm or leg cast), best
+        first; [] when none does."""
+        fy = self.kb.years[self._year(r)]
+        stems, content = r.stems()
+        if len(content) < 2:
+            return []
+        loose = [c for c in self.index.search(stems, content, loose=True) if replies.row_of(fy, c.code) is not None]
+        loose.sort(key=lambda c: (-c.explains, -c.score, c.code))
+        return [c.code for c in loose[:MAX_NEAR]]
+
     @per_reading
     def _codes_by_words(self, r: Reading) -> tuple[list[str], list[Candidate], list[Candidate]]:
         """Codes named by words: (codes, candidates, ambiguous candidates to ask about)."""
@@ -519,6 +559,9 @@ class Engine:
             return [], [], []
         top = close_calls(cands)
         chosen = _pick(top)
+        others = self._key_word_choices(r, top if chosen is None else [chosen], cands)
+        if others:  # "heel x-ray two views": chest and shoulder x-rays say "two views", not "heel"
+            return [], cands, list({c.code: c for c in [*others[:2], *top]}.values())[:MAX_NEAR]
         if chosen is None:
             refined = self._refine(r, [c.code for c in top])  # "colposcope ... took one biopsy": 57455
             return (refined, cands, []) if len(refined) == 1 else ([], cands, top)

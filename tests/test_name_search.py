@@ -107,3 +107,30 @@ def test_a_letter_ending_code_is_not_found_without_the_import_either(engine):
     answer = engine.answer("0001A wrvu")
     assert answer.status == "not_found" and "0001A is a CPT vaccine" in answer.headline
     assert "cptbot kb import" in answer.headline
+
+
+@pytest.mark.parametrize(("question", "code", "means"), [
+    ("removal of a full arm cast", "29705", "full arm/leg cast"),  # CMS says arm or leg: said in part
+    ("heel x-ray two views", "73650", "heel"),  # the chest/shoulder "two views" names leave out the heel
+])
+def test_a_name_that_explains_little_is_asked_about_never_answered(full, cms_rvus, question, code, means):
+    assert means in descriptor(cms_rvus, code)
+    answer = full.answer(question)
+    assert answer.status == "clarify" and answer.codes[0] == code, (answer.status, answer.codes)
+    assert "10040" not in answer.codes  # "Extraction": a name of one common word explains nothing here
+
+
+@pytest.mark.parametrize(("question", "code", "means"), [
+    ("low dose ct for lung cancer screening", "71271", "lung cancer scr"),  # "dose" is no drug dose here
+    ("breast biopsy with ultrasound guidance", "19083", "us imag"),
+])
+def test_a_name_said_whole_is_answered(full, cms_rvus, question, code, means):
+    assert means in descriptor(cms_rvus, code)
+    answer = full.answer(question)
+    assert answer.status == "answered" and answer.codes[:1] == [code], (answer.status, answer.codes)
+
+
+@pytest.mark.parametrize("question", ["what's the weather like in paris", "tell me a joke about doctors",
+                                      "icd10 for hpv"])
+def test_words_that_name_no_procedure_are_not_offered_codes(full, question):
+    assert full.answer(question).status not in ("answered", "clarify")

@@ -22,4 +22,8 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     intent = next((m.name for m in r.intents if m.name in ASK_PREFIX), "describe")
     phrase = " ".join(t.surface for i, t in enumerate(r.tokens)
                       if not t.stop and not any(i in m.positions for m in r.intents)) or r.text
-    return replies.clarify(engine.kb, ask.candidates, ask.fy, phrase, ASK_PREFIX[intent])
+    ans = replies.clarify(engine.kb, ask.candidates, ask.fy, phrase, ASK_PREFIX[intent])
+    if ask.problem == "partial":  # no code's name was said whole: the choices are the closest, not a tie
+        ans.headline = (f"I'm not sure which code \"{phrase}\" is: no code's name matches all of it. "
+                        "The closest are below; which one do you mean?")
+    return ans

@@ -214,7 +214,7 @@ class NameSearch:
         return [(code, alias, stems_text.split(), weight, bool(primary))
                 for code, alias, stems_text, weight, primary in rows]
 
-    def search(self, stems: set[str], content: set[str]) -> list[Candidate]:
+    def search(self, stems: set[str], content: set[str], loose: bool = False) -> list[Candidate]:
         """As `ProcedureIndex.search`, over the names FTS5 fetches for the question's words."""
         rows = self._fetch(stems)
         if not rows:
@@ -234,7 +234,7 @@ class NameSearch:
                         got_content += w
                 elif t in against:
                     penalty += self.weight(against[t])
-            scored = score_alias(got, got_content, penalty, alias_w, content_w)
+            scored = score_alias(got, got_content, penalty, alias_w, content_w, loose)
             if scored is None:
                 continue
             score, q_cov = scored

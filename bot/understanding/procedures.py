@@ -25,6 +25,8 @@ from bot.understanding.words import NEGATED_PREFIX, Words
 MIN_SCORE = 0.55  # below this, a code is not considered named at all
 MIN_ALIAS_COVERAGE = 0.6  # at least this share of an alias's weight must be in the question
 TIE_MARGIN = 0.08  # codes within this of the best score are "about equally" likely
+LOOSE_ALIAS_COVERAGE = 0.4  # a name said in part, offered as a choice (never answered) when it ...
+LOOSE_EXPLAINS = 0.5  # ... accounts for this share of the question's own words
 UNKNOWN_WORD_WEIGHT = 0.6  # weight of a question word no alias uses, as a share of the rarest word's
 
 
@@ -37,21 +39,23 @@ class Candidate:
     explains: float = 1.0  # the share of the question's own words (by weight) this name accounts for
 
 
-def score_alias(got: float, got_content: float, penalty: float, alias_w: float, content_w: float
-                ) -> tuple[float, float] | None:
+def score_alias(got: float, got_content: float, penalty: float, alias_w: float, content_w: float,
+                loose: bool = False) -> tuple[float, float] | None:
     """(score, share of the question explained) of one alias, or None when it does not count as named.
 
     `got`: the weight of the alias's words the question has; `got_content`: of those, the ones still to
     explain; `penalty`: the weight of the words the question excludes ("without hysteroscopy") that the
     alias names, or that the alias excludes and the question names: they count against the alias.
+    `loose`: the names a question may mean though it says them only in part (`LOOSE_ALIAS_COVERAGE`), when
+    they explain most of the question (`LOOSE_EXPLAINS`): choices to ask about, never an answer.
     """
-    if got < MIN_ALIAS_COVERAGE * alias_w - 1e-9:
+    if got < (LOOSE_ALIAS_COVERAGE if loose else MIN_ALIAS_COVERAGE) * alias_w - 1e-9:
         return None
     alias_cov = max(got - penalty, 0.0) / alias_w
     need = content_w + got - got_content + penalty
     q_cov = max(got - penalty, 0.0) / need if need else 1.0
     score = alias_cov * (0.5 + 0.5 * q_cov)
-    if score < MIN_SCORE:
+    if (score < MIN_SCORE) if not loose else (q_cov < LOOSE_EXPLAINS):
         return None
     return score, q_cov
 
@@ -119,7 +123,7 @@ class ProcedureIndex:
         """The alias texts of one code (a linear scan: for the few family members a question names)."""
         return [t for c, t in zip(self._code, self._text, strict=True) if c == code]
 
-    def search(self, stems: set[str], content: set[str]) -> list[Candidate]:
+    def search(self, stems: set[str], content: set[str], loose: bool = False) -> list[Candidate]:
         """Codes named by the words `stems`, best first; `content` are the words that need explaining.
 
         `stems` is every word of the question (an alias may use a word that also signals an intent, as
@@ -150,7 +154,7 @@ class ProcedureIndex:
         best: dict[str, Candidate] = {}
         for idx, g in got.items():
             scored = score_alias(g, got_content.get(idx, 0.0), penalty.get(idx, 0.0), self._alias_weight[idx],
-                                 content_w)
+                                 content_w, loose)
             if scored is None:
                 continue
             score, q_cov = scored
