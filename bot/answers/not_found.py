@@ -48,7 +48,7 @@ def answer(ask: Ask, engine: Engine) -> Answer:
         if forms and len(forms) == len(ask.unknown_codes):
             it = "it" if len(forms) == 1 else "them"
             where = (f"CMS's CY{year} physician fee schedule ({fy.release.name}) does not list {it}" if kb.imported
-                     else f"my curated codes do not include {it}")
+                     else f"My curated codes do not include {it}")
             return replies.not_found("; ".join(forms) + f". {where}, so I have no RVUs or payment for {it}. Check "
                                      "the number, or ask by the service's name." + engine.import_hint(), year=year)
         return replies.not_found(
