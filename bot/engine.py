@@ -486,16 +486,21 @@ class Engine:
             return None
         return make("modifier", modifier_choices=[c.code for c in close_calls(cands)[:3]])
 
+    def _key_word(self, r: Reading) -> str | None:
+        """The question's rarest word that some code's name uses (the word that most tells the procedure
+        apart), when it has at least two such words; else None."""
+        known = [s for s in r.stems()[1] if self.index.knows(s)]
+        if len(known) < 2:
+            return None
+        return max(known, key=lambda s: (self.index.weight(s), s))
+
     def _key_word_choices(self, r: Reading, best: list[Candidate], cands: list[Candidate]) -> list[Candidate]:
         """Codes to offer beside `best` when none of `best` names the question's rarest word that some code
         name uses (the word that most tells the procedure apart): the candidates that do name it. [] when
         `best` names it, or no code does."""
         stems, content = r.stems()
-        known = [s for s in content if self.index.knows(s)]
-        if len(known) < 2:
-            return []
-        key = max(known, key=lambda s: (self.index.weight(s), s))
-        if any(key in self.words.content_stems(c.alias) for c in best):
+        key = self._key_word(r)
+        if key is None or any(key in self.words.content_stems(c.alias) for c in best):
             return []
         pool = cands if any(key in self.words.content_stems(c.alias) for c in cands) else \
             self.index.search(stems, content, loose=True)
@@ -559,6 +564,14 @@ class Engine:
             return [], [], []
         top = close_calls(cands)
         chosen = _pick(top)
+        key = self._key_word(r)
+        if chosen is None and key is not None:
+            # near ties: the one name that says the question's rarest word explains it best ("I&D of a bartholin
+            # abscess" is not any abscess); several that say it are asked about first
+            naming = [c for c in top if key in self.words.content_stems(c.alias)]
+            if len(naming) == 1:
+                chosen = naming[0]
+            top = naming + [c for c in top if c not in naming]
         others = self._key_word_choices(r, top if chosen is None else [chosen], cands)
         if others:  # "heel x-ray two views": chest and shoulder x-rays say "two views", not "heel"
             return [], cands, list({c.code: c for c in [*others[:2], *top]}.values())[:MAX_NEAR]

@@ -134,3 +134,10 @@ def test_a_name_said_whole_is_answered(full, cms_rvus, question, code, means):
                                       "icd10 for hpv"])
 def test_words_that_name_no_procedure_are_not_offered_codes(full, question):
     assert full.answer(question).status not in ("answered", "clarify")
+
+
+def test_among_near_ties_the_one_name_that_says_the_rarest_word_is_chosen(full, cms_rvus):
+    """"Bartholin" tells this abscess apart: the general skin-abscess drainage names do not say it."""
+    assert "bartholins" in descriptor(cms_rvus, "56420") and "bartholin" not in descriptor(cms_rvus, "10060")
+    answer = full.answer("incision and drainage of a bartholin abscess")
+    assert answer.status == "answered" and answer.codes[:1] == ["56420"], (answer.status, answer.codes)
