@@ -25,7 +25,7 @@ from bot.fees import (
     raw_amount,
 )
 from bot.knowledge import KnowledgeBase
-from bot.records import CodeEntry, FeeYear, Locality, Modifier, PaymentStatus, Rvu
+from bot.records import FeeYear, Locality, Modifier, PaymentStatus, Rvu
 
 BILATERAL = {"0": "150% rule does not apply: both sides (50, or RT and LT) are paid 100% of the single amount",
              "1": "bilateral surgery rule applies: both sides (50, or RT and LT) are paid 150%",
@@ -50,9 +50,12 @@ def rvu_str(value: float) -> str:
     return f"{value:.2f}"
 
 
-def code_title(entry: CodeEntry | None, code: str, rvu: Rvu | None = None) -> str:
-    name = entry.name if entry else (rvu.description if rvu and rvu.description else "")
-    return f"{code} · {name}" if name else code
+def code_title(kb: KnowledgeBase, code: str, rvu: Rvu | None = None, label: str | None = None) -> str:
+    """A code's title in words wherever it is shown (card, table row, choice, pair): CMS's abbreviated short
+    descriptors are expanded, the raw one beside, so no answer is titled "Xcapsl ctrc rmvl w/o ecp"."""
+    from bot.answers.titles import title_of
+
+    return title_of(kb, code, rvu, label)
 
 
 def source_line(fy: FeeYear) -> str:
@@ -235,7 +238,7 @@ def code_card(kb: KnowledgeBase, code: str, fy: FeeYear, intent: str, settings: 
     if not payable(rvu) and intent not in ("payment", "rvu"):
         notes.append(not_paid_sentence(kb, rvu, label))
     return Answer(status="answered", intent=intent, headline=headline, codes=[code], year=fy.year,
-                  title=code_title(entry, label, rvu), sections=sections, source=source_line(fy), notes=notes)
+                  title=code_title(kb, code, rvu, label), sections=sections, source=source_line(fy), notes=notes)
 
 
 def modifier_priced(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, modifier: str, settings: tuple[Setting, ...],
@@ -304,14 +307,13 @@ def compare(kb: KnowledgeBase, codes: list[str], fy: FeeYear, settings: tuple[Se
     rows = {c: row_of(fy, c) for c in codes}
     for code in codes:
         rvu = rows[code]
-        entry = kb.codes.get(code)
         totals = " / ".join(rvu_str(rvu.total_nonfacility if s == "office" else rvu.total_facility)
                             if is_priced(rvu, s) else na_words(s) for s in SETTINGS)
         facts = [Fact("Work RVU", rvu_str(rvu.work)), Fact("Total RVU office / facility", totals),
                  Fact("Global", rvu.global_days)]
         facts += [Fact(f"National, {'office' if s == 'office' else 'physician in a facility'}",
                        setting_amount(kb, rvu, fy, s, None)) for s in settings]
-        sections.append(Section(code_title(entry, code, rvu), facts))
+        sections.append(Section(code_title(kb, code, rvu), facts))
     top = max(codes, key=lambda c: rows[c].work)
     headline = (f"Side by side in CY{fy.year}: " + "; ".join(
         f"{c} {rvu_str(rows[c].work)} wRVU" for c in codes) + f". {top} carries the most work.")
@@ -392,7 +394,6 @@ def several_procedures(kb: KnowledgeBase, codes: list[str], fy: FeeYear, setting
 
 def change(kb: KnowledgeBase, code: str, old: FeeYear, new: FeeYear) -> Answer:
     a, b = row_of(old, code), row_of(new, code)
-    entry = kb.codes.get(code)
     if a is None or b is None:
         missing = old.year if a is None else new.year
         return Answer(status="not_found", intent="change", codes=[code], year=new.year,
@@ -431,7 +432,7 @@ def change(kb: KnowledgeBase, code: str, old: FeeYear, new: FeeYear) -> Answer:
                 f"(CY{new.year}).")
     notes = [not_paid_sentence(kb, b, code)] if not payable(b) else []
     return Answer(status="answered", intent="change", headline=headline, codes=[code], year=new.year,
-                  title=code_title(entry, code, b), sections=[Section(f"CY{old.year} -> CY{new.year}", facts)],
+                  title=code_title(kb, code, b), sections=[Section(f"CY{old.year} -> CY{new.year}", facts)],
                   source=f"{source_line(old)} | {source_line(new)}", notes=notes)
 
 
@@ -471,7 +472,6 @@ def visit_with_procedure(kb: KnowledgeBase, code: str, fy: FeeYear, after: bool)
     """Can a visit be billed with (or after) this procedure? The global period decides, and which modifier."""
     rvu = fy.rvus[(code, "")]
     gp = kb.global_periods.get(rvu.global_days)
-    entry = kb.codes.get(code)
     g = rvu.global_days
     if after and g in ("010", "090"):
         mods = ["24", "79"]
@@ -514,16 +514,15 @@ def visit_with_procedure(kb: KnowledgeBase, code: str, fy: FeeYear, after: bool)
     sections += [Section(f"Modifier {m}: {kb.modifiers[m].name}", [Fact("Use it when", kb.modifiers[m].use_when)],
                          kb.modifiers[m].summary) for m in mods if m in kb.modifiers]
     return Answer(status="answered", intent="visit_with_procedure", headline=headline, codes=[code],
-                  modifiers=mods, year=fy.year, title=code_title(entry, code, rvu), sections=sections,
+                  modifiers=mods, year=fy.year, title=code_title(kb, code, rvu), sections=sections,
                   source=source_line(fy))
 
 
 def clarify(kb: KnowledgeBase, codes: list[str], fy: FeeYear, phrase: str, ask_prefix: str) -> Answer:
     choices = []
     for code in codes[:5]:
-        entry = kb.codes.get(code)
         rvu = fy.rvus.get((code, ""))
-        choices.append(Choice(code=code, label=code_title(entry, code, rvu),
+        choices.append(Choice(code=code, label=code_title(kb, code, rvu),
                               question=f"{ask_prefix} {code}".strip()))
     return Answer(status="clarify", intent="clarify", codes=[c.code for c in choices], year=fy.year,
                   headline=f"\"{phrase}\" fits several codes. Which one do you mean?", choices=choices)

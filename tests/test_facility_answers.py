@@ -12,6 +12,7 @@ from bot.answer import Answer
 from bot.engine import Engine
 from bot.facility.knowledge import load_facility_knowledge
 from bot.fees import amount, money
+from bot.render import render_text
 from bot.understanding.intents import load_intents
 from tests.conftest import GPCI_FILES, ROOT, RVU_FILES
 from tests.test_facility_import import (
@@ -59,8 +60,6 @@ def shown(value: float) -> str:
 
 
 def text(ans: Answer) -> str:
-    from bot.render import render_text
-
     return render_text(ans)
 
 
@@ -111,11 +110,14 @@ def test_asc_rate_newest_quarter_indicator_discount_and_changes(fac_engine):
     newest = asc_rate(ASC_AA_NEWEST, "66984")
     oldest = asc_rate(ASC[0], "66984")
     assert shown(newest) in ans.headline and "April 2026" in ans.headline and "A2" in ans.headline
+    assert "Xcapsl" not in ans.title and "cataract" in ans.title.lower()  # CMS's abbreviations read as words
     body = text(ans)
-    assert f"January 2025: {shown(oldest)} (A2)" in body
     assert "the lower-paying one is paid at 50%" in body and "wage-adjusted" in body
     oct_2025 = asc_rate(ASC[1], "66984")
-    assert f"From October 2025 to April 2026: +{shown(newest - oct_2025)}" in body
+    change = f"From October 2025 to April 2026: +{shown(newest - oct_2025)}"
+    assert f"January 2025: {shown(oldest)} (A2)" in render_text(ans, full=True) and change not in body
+    asked = text(fac_engine.answer("how did the asc rate for 66984 change"))  # the quarters are the answer
+    assert f"January 2025: {shown(oldest)} (A2)" in asked and change in asked
 
 
 def test_a_code_not_on_addendum_aa_is_not_payable_in_an_asc(fac_engine):
@@ -155,10 +157,14 @@ def test_anesthesia_payment_for_a_time_in_each_locality_of_a_state(fac_engine):
     texas = [loc for loc in fac_engine.kb.years[2026].localities if loc.state == "TX"]
     ans = fac_engine.answer("medicare payment for 00840 90 minutes in texas")
     assert ans.intent == "anesthesia" and ans.year == 2025
-    body = text(ans)
+    assert f"({units:g} base + 6 time units for 90 minutes) = {units + 6:g} units" in ans.headline
+    body = text(ans)  # the short reply: every locality of the state, each with its own factor
     for loc in texas:
-        assert f"{loc.display}: ({units:g} base + 6 time units for 90 minutes) = {units + 6:g} units × " \
-               f"${cfs[loc.key]:.2f} = {money((units + 6) * cfs[loc.key])}" in body
+        assert f"{loc.display}: {units + 6:g} units × ${cfs[loc.key]:.2f} = {money((units + 6) * cfs[loc.key])}" \
+            in body
+    one = fac_engine.answer("medicare payment for 00840 90 minutes in austin texas")
+    austin = next(loc for loc in texas if loc.display.startswith("Austin"))
+    assert f"{money((units + 6) * cfs[austin.key])} for 00840 with 90 minutes in {austin.display}" in one.headline
 
 
 @pytest.mark.parametrize(("question", "code"), [("kenalog injection", "J3301"), ("mirena", "J7298"),

@@ -27,7 +27,7 @@ def units_text(value: float) -> str:
 
 def answer(ask: Ask, engine: Engine) -> Answer:
     fac, code, fy = engine.facility, ask.codes[0], ask.fy
-    title = code_title(engine.kb.codes.get(code), code, fy.rvus.get((code, "")))
+    title = code_title(engine.kb, code, fy.rvus.get((code, "")))
     found = fac.base_units(code)
     base_info = fac.data.newest("anes_base") if fac.data else None
     base_cite = f"{base_info.title} ({base_info.source})" if base_info else ""
@@ -61,7 +61,10 @@ def answer(ask: Ask, engine: Engine) -> Answer:
         national = cf_info.extra.get("national_cf") if cf_info else None
         if not rows and national:
             rows.append(("national", national))
-        facts = [Fact(where, f"{formula} × ${cf:.2f} = {money(total_units * cf)}")
+        # One place: the whole formula on its row. Several (a state's localities): the headline states the
+        # formula once and each row only its factor, so every locality fits in a short reply.
+        each = formula if len(rows) == 1 else f"{units_text(total_units)} units"
+        facts = [Fact(where, f"{each} × ${cf:.2f} = {money(total_units * cf)}")
                  for where, cf in rows[:SHOWN_LOCALITIES]]
         if rows:
             first_where, first_cf = rows[0]
@@ -73,7 +76,7 @@ def answer(ask: Ask, engine: Engine) -> Answer:
                 low, high = (money(total_units * f(c for _, c in rows)) for f in (min, max))
                 headline = (f"Medicare pays for {code} with {minutes:g} minutes in CY{cf_year}: {formula} × each "
                             f"locality's anesthesia conversion factor, from {low} to {high}.")
-        sections.append(Section(f"Payment, CY{cf_year} anesthesia conversion factors", facts))
+        sections.insert(0, Section(f"Payment, CY{cf_year} anesthesia conversion factors", facts))  # the ask
         notes.append("Contractors may round time units (many to one decimal place); medical direction "
                      "(modifiers QK, QX, QY: 50% each) and qualifying circumstances are not applied here.")
     elif cfs:

@@ -106,8 +106,11 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     if current.rate is not None:
         facts.append(Fact("Patient's coinsurance (20% of the rate)", dollars(current.rate * COINSURANCE_ASC)
                           + " (none for most preventive services)"))
-    sections = [Section(f"Ambulatory surgical center, {quarter_label(newest)}", facts),
-                history_section(rows, quarters), physician]
+    now = Section(f"Ambulatory surgical center, {quarter_label(newest)}", facts)
+    history = history_section(rows, quarters)
+    # "how did the ASC rate for 66984 change": the quarters are the answer, so they come first (a short
+    # reply keeps the first sections); otherwise the current rate's facts lead.
+    sections = [history, now, physician] if ask.reading.has("change") else [now, history, physician]
     return Answer(status="answered", intent="asc", codes=[code], year=int(newest[:4]), headline=headline,
                   title=title(engine, code, fy, current.descriptor), sections=sections,
                   notes=[f"The ASC rate is a {WAGE_ASC}."], source=f"{cite}; {physician_source(fy)}")

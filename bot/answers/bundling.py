@@ -41,9 +41,7 @@ def _setting(ask: Ask, facility_is_hospital: bool = True) -> str:
 
 
 def _name(engine: Engine, ask: Ask, code: str) -> str:
-    entry = engine.kb.codes.get(code)
-    row = replies.row_of(ask.fy, code)
-    return replies.code_title(entry, code, row)
+    return replies.code_title(engine.kb, code, replies.row_of(ask.fy, code))
 
 
 def _dos_words(ask: Ask, when: date) -> str:

@@ -34,7 +34,7 @@ def title(engine: Engine, code: str, fy: FeeYear, descriptor: str = "") -> str:
     rvu = fy.rvus.get((code, ""))
     if entry is None and rvu is None and descriptor:
         return f"{code} · {descriptor}"
-    return code_title(entry, code, rvu)
+    return code_title(engine.kb, code, rvu)
 
 
 def physician(fy: FeeYear, code: str, setting: str, locality: Locality | None = None) -> float | None:
