@@ -1081,13 +1081,15 @@ def _keyed(edit_set: int, rows: Iterable[tuple[str, str, tuple]], counts: list[i
 def _write_names(con: sqlite3.Connection, tmp: Path, data_dir: Path, doc: dict) -> None:
     """The FTS5 index over every code's search words (bot.understanding.name_search), made from the releases
     just written and the shipped knowledge files, so the engine fetches candidate codes with one query."""
-    from bot.catalog import merge_store, write_names
+    from bot.catalog import merge_store, names_key, write_names
     from bot.knowledge import load_knowledge, shipped_dir
+    from bot.understanding.name_search import stored_key
 
     db = _Db(tmp)  # the rows committed above; every name is read before the first is written
     try:
         kb = merge_store(load_knowledge(shipped_dir("knowledge")), _build(data_dir, db, doc))
-        if kb.imported:
+        # the same releases and knowledge as the copied database's names (an NCCI-only import): kept as they are
+        if kb.imported and stored_key(con) != names_key(kb):
             write_names(con, kb)
     finally:
         db.con.close()
