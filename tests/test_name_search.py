@@ -38,6 +38,7 @@ def test_the_engine_reads_names_from_the_store_not_from_a_cache(full):
     # CMS: 70450 without dye, 70460 with dye, 70470 without and with
     ("ct of the head without contrast", "70450", "w/o dye", "70460", "w/dye"),
     ("ct head no contrast", "70450", "w/o dye", "70460", "w/dye"),
+    ("endometrial ablation not done with a hysteroscope", "58353", "thermal", "58563", "hysteroscopy"),
 ])
 def test_a_negated_word_excludes_the_codes_that_name_it(full, cms_rvus, question, code, means, not_code, not_means):
     assert means in descriptor(cms_rvus, code) and not_means in descriptor(cms_rvus, not_code)

@@ -23,7 +23,11 @@ _SLACK_USER = re.compile(r"<@[A-Z0-9]+(?:\|[^<>]*)?>")
 _SLACK_SPECIAL = re.compile(r"<!(?:channel|here|everyone)[^<>]*>")
 _TOKEN = re.compile(r"[a-z0-9]+(?:[&/][a-z0-9]+)*")
 NEGATED_PREFIX = "not_"  # a stem a negation excludes ("without hysteroscopy"): never equal to a plain stem
-_ARTICLES = frozenset({"a", "an", "the", "any"})
+# Stopwords a negation reaches past ("not done using a hysteroscope"; "with" too right after "done" or
+# "performed": "not done with a hysteroscope"); any other stopword ("with", "of", "and") ends what it excludes.
+_NEGATION_SKIPS = frozenset({"a", "an", "the", "any", "done", "performed", "perform", "using", "use", "is", "was",
+                             "be", "been"})
+_NEGATED_VERBS = frozenset({"done", "performed", "perform"})
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
@@ -186,8 +190,9 @@ class Words:
 
         "ablation without hysteroscopic guidance" gives ablat, "", not_hysteroscop, not_guidance: a name that
         also says "without hysteroscopy" matches the excluded word, one that names hysteroscopy counts it
-        against itself (`NEGATED_PREFIX`). The scope ends at a stopword other than an article; "with and
-        without contrast" (and "with or without") negates nothing.
+        against itself (`NEGATED_PREFIX`). The scope reaches past articles and "done", "performed", "using"
+        ("not done using a hysteroscope") and ends at any other stopword; "with and without contrast" (and
+        "with or without") negates nothing.
         """
         negations = self.lexicon.negations
         out: list[str] = []
@@ -199,7 +204,8 @@ class Words:
                 out.append("" if not both else t.stem)
                 continue
             if scope and t.stop:
-                if t.word not in _ARTICLES:
+                after_verb = t.word == "with" and i and tokens[i - 1].word in _NEGATED_VERBS
+                if t.word not in _NEGATION_SKIPS and not after_verb:
                     scope = 0
                 out.append(t.stem)
                 continue
