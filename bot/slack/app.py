@@ -43,24 +43,39 @@ class _NoTokenSkippedWarning(logging.Filter):
         return record.getMessage() != warning_token_skipped()
 
 
-def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None) -> App:
+def web_client(settings: Settings) -> WebClient:
+    """The app's Web API client: the bot token (none with OAuth: each workspace has its own), the API's base
+    URL, a timeout and the retry handlers. Every per-request client Bolt makes copies these."""
+    return WebClient(token=None if settings.oauth else settings.bot_token, base_url=settings.api_url,
+                     timeout=WEB_API_TIMEOUT, retry_handlers=retry_handlers())
+
+
+def bot_identity(settings: Settings) -> BotIdentity | None:
+    """The single-workspace bot's identity (None with OAuth), to share between Bolt and bot.slack.wsgi."""
+    return None if settings.oauth else BotIdentity(web_client(settings), settings.bot_token or "")
+
+
+def build_app(settings: Settings, engine: Engine, seen: SeenEvents | None = None,
+              identity: BotIdentity | None = None) -> App:
     """A ready Bolt app. `seen` defaults to an in-memory ledger (right for one process).
 
     With a client id (`settings.oauth`) the app is installed per workspace (bot.slack.oauth) and each
     request finds its workspace's token in the installation store; otherwise it has one bot token, and
-    its ids are learnt off the request path (bot.slack.identity).
+    its ids are learnt off the request path (bot.slack.identity; `identity` defaults to a new one).
     """
     options: dict = {}
     if settings.oauth:
         from bot.slack.oauth import oauth_app_options
 
         options = oauth_app_options(settings)
-    # Every per-request client Bolt makes copies this one's base URL, timeout and retry handlers.
-    client = WebClient(token=None if options else settings.bot_token, base_url=settings.api_url,
-                       timeout=WEB_API_TIMEOUT, retry_handlers=retry_handlers())
     oauth = bool(options)
     if not oauth:
-        options = {"authorize": BotIdentity(client, settings.bot_token).authorizer()}  # no auth.test on a request
+        identity = identity or bot_identity(settings)
+        assert identity is not None
+        client = identity.client
+        options = {"authorize": identity.authorizer()}  # no auth.test on a request
+    else:
+        client = web_client(settings)
     bolt_log = logging.getLogger("slack_bolt.App")
     if not any(isinstance(f, _NoTokenSkippedWarning) for f in bolt_log.filters):
         bolt_log.addFilter(_NoTokenSkippedWarning())

@@ -10,6 +10,8 @@ body is never drained. Threads are many because a stalled or slow client holds o
 seconds while costing no CPU: with 96 per worker, 64 stalled connections landing on one worker still
 leave it threads for `/healthz` and `/cpt`. (An async worker such as gevent would make stalled sockets
 cheaper still, at the price of monkey-patching; the engine is CPU-bound, so threads serve it as well.)
+Many threads must not mean many answers computed at once: they would fight over the GIL, so the engine
+answers one request at a time per worker, in arrival order (bot.slack.gate).
 """
 
 from __future__ import annotations

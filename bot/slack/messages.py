@@ -22,6 +22,7 @@ from bot.answer import Answer
 from bot.ask import ask
 from bot.engine import Engine
 from bot.render.blocks import MAX_BLOCKS, button, fallback_text, fit, render_blocks
+from bot.slack.gate import ENGINE_GATE
 from bot.understanding.words import MAX_CHARS
 
 SHARE_ACTION = "cpt_share"
@@ -61,7 +62,8 @@ def answer_question(engine: Engine, question: str, user_id: str | None, kind: st
     """
     start = time.perf_counter()
     try:
-        answer = ask(engine, question, user_id)
+        with ENGINE_GATE:
+            answer = ask(engine, question, user_id)
     except Exception:
         log.exception("%s: the engine failed", kind)
         return Answer(status="not_found", intent="error",

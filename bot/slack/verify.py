@@ -13,8 +13,10 @@ WSGI app and, for a POST to the events path, in this order:
 4. only a correctly signed body is looked at: it must be UTF-8 and, as JSON or as a form's `payload`
    field, a JSON object - else 400 (only Slack, or someone holding the secret, gets that far).
 
-Then Bolt gets the same bytes. Refusals are logged as counts and fixed reasons, at most one line a minute
-(an attacker cannot grow the log or forge lines); nothing the request carried is ever logged.
+Then the app gets the same bytes, and a form without a `payload` (a slash command) also as its fields,
+parsed once here: `environ[FORM_FIELDS]` (bot.slack.wsgi answers `/cpt` from them). Refusals are logged
+as counts and fixed reasons, at most one line a minute (an attacker cannot grow the log or forge lines);
+nothing the request carried is ever logged.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 MAX_BODY = 2 * 1024 * 1024  # bytes; Slack's largest payloads (views, long messages) are far below this
 MAX_AGE = 5 * 60  # seconds, Slack's own rule for the request timestamp
 READ_TIMEOUT = 2.0  # seconds a body read may wait for the next bytes (Slack sends a body at once)
 LOG_EVERY = 60.0  # seconds between two refusal summaries
+FORM_FIELDS = "cptbot.form_fields"  # the environ key of a signed form's fields
 _SIGNATURE = re.compile(rb"v0=[0-9a-f]{64}")
 _TIMESTAMP = re.compile(rb"[0-9]{1,12}")
 
@@ -78,18 +81,25 @@ def signature_ok(secret: bytes, timestamp: bytes, body: bytes, signature: bytes)
     return hmac.compare_digest(expected, signature)
 
 
-def _well_formed(body: bytes, content_type: str) -> bool:
-    """A signed body Bolt can parse without raising: UTF-8, and a JSON object where JSON is expected."""
+_UNREADABLE = object()
+
+
+def _parsed(body: bytes, content_type: str) -> dict[str, str] | object | None:
+    """A signed body Bolt can parse without raising: UTF-8, and a JSON object where JSON is expected.
+
+    The fields of a form that is not a JSON `payload` (a slash command; the last of repeated fields, as
+    Bolt reads them), None for other bodies Bolt can read, `_UNREADABLE` for the rest.
+    """
     try:
         text = body.decode("utf-8")
-        if "json" in content_type:
-            return isinstance(json.loads(text), dict)
-        fields = parse_qs(text, keep_blank_values=True)
+        if "json" in content_type or text.startswith("{"):  # Bolt reads either as JSON
+            return None if isinstance(json.loads(text), dict) else _UNREADABLE
+        fields = dict(parse_qsl(text, keep_blank_values=True))
         if "payload" in fields:
-            return isinstance(json.loads(fields["payload"][0]), dict)
-        return True
+            return None if isinstance(json.loads(fields["payload"]), dict) else _UNREADABLE
+        return fields
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return False
+        return _UNREADABLE
 
 
 class SignedOnly:
@@ -123,8 +133,11 @@ class SignedOnly:
             return self._refuse(environ, start_response, 413, "too large")
         if not signature_ok(self.secret, timestamp, body, signature):
             return self._refuse(environ, start_response, 401, "with a wrong signature")
-        if not _well_formed(body, environ.get("CONTENT_TYPE") or ""):
+        fields = _parsed(body, environ.get("CONTENT_TYPE") or "")
+        if fields is _UNREADABLE:
             return self._refuse(environ, start_response, 400, "signed but unreadable")
+        if fields is not None:
+            environ[FORM_FIELDS] = fields
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         return self.app(environ, start_response)

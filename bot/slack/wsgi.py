@@ -7,10 +7,17 @@ tests can build the very same WSGI app with `create_application(settings, engine
 Routes: `POST /slack/events` (events, `/cpt`, and interactivity all arrive here; the signature is checked
 by bot.slack.verify.SignedOnly before anything parses the body, then again by Bolt), `GET /healthz` (200
 once the engine is loaded: a load balancer's readiness check). Anything else is a 404.
+
+`/cpt` is most of the traffic and is answered in its ack, so with one bot token it skips Bolt: SignedOnly
+has checked the signature and parsed the form, and Bolt's dispatch (its second signature check, its
+middleware chain, the argument injection of each step: as much CPU as the engine's answer to an everyday
+question) would change nothing in the reply, which comes from the same `command_reply` Bolt's listener
+uses. With many workspaces (OAuth) Bolt keeps it, to refuse a workspace that has not installed the app.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterable
 
@@ -18,6 +25,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.engine import Engine
 from bot.slack.dedup import SeenEvents
+from bot.slack.identity import BotIdentity
 from bot.slack.settings import Settings, SettingsError, load_settings
 
 EVENTS_PATH = "/slack/events"
@@ -28,18 +36,49 @@ WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 def create_application(settings: Settings, engine: Engine, seen: SeenEvents | None = None) -> WsgiApp:
     """The WSGI callable: Bolt's WSGI adapter on /slack/events, plus /healthz."""
-    from bot.slack.app import build_app
+    from bot.slack.app import bot_identity, build_app
     from bot.slack.verify import SignedOnly
 
-    bolt = SignedOnly(SlackRequestHandler(build_app(settings, engine, seen), path=EVENTS_PATH),
-                      settings.signing_secret or "", EVENTS_PATH)
+    identity = bot_identity(settings)
+    bolt = SlackRequestHandler(build_app(settings, engine, seen, identity), path=EVENTS_PATH)
+    signed = SignedOnly(bolt if identity is None else answering_commands(bolt, engine, identity),
+                        settings.signing_secret or "", EVENTS_PATH)
     health = b'{"ok": true}\n'
 
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             start_response("200 OK", [("content-type", "application/json"), ("content-length", str(len(health)))])
             return [health] if environ["REQUEST_METHOD"] == "GET" else [b""]
-        return bolt(environ, start_response)
+        return signed(environ, start_response)
+
+    return application
+
+
+def answering_commands(bolt: WsgiApp, engine: Engine, identity: BotIdentity) -> WsgiApp:
+    """`/cpt` answered from the fields SignedOnly parsed (see the module docstring); the rest goes to Bolt.
+
+    Only a plain slash command qualifies: Slack's `ssl_check` pings and anything else keep Bolt's handling.
+    Like Bolt's `authorize`, the first `/cpt` of a process starts the background `auth.test` (the ids serve
+    the mentions and DMs that follow; the command itself needs none).
+    """
+    from bot.slack.listeners.commands import COMMAND, command_reply
+    from bot.slack.messages import log_failure
+    from bot.slack.verify import FORM_FIELDS
+
+    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        fields = environ.get(FORM_FIELDS)
+        if not fields or fields.get("command") != COMMAND or "ssl_check" in fields:
+            return bolt(environ, start_response)
+        identity.learn_in_background()
+        try:
+            body = json.dumps(command_reply(engine, fields)).encode()
+        except Exception as error:  # a rendering bug: logged without the request, as Bolt's error hook does
+            log_failure("command", error)
+            start_response("500 Internal Server Error", [("content-length", "0")])
+            return [b""]
+        start_response("200 OK", [("content-type", "application/json;charset=utf-8"),
+                                  ("content-length", str(len(body)))])
+        return [body]
 
     return application
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.ask import ask
 from bot.render.blocks import escape
 from bot.slack.messages import SHARE_ACTION
@@ -79,3 +81,27 @@ def test_cpt_with_slack_markup_matches_like_the_plain_question_and_shows_no_raw_
 
 def reply_text(message: dict) -> str:
     return message["text"] + "\n" + sr.texts(message["blocks"])
+
+
+def test_cpt_over_http_answers_exactly_as_bolts_own_listener_does(slack, engine, standin):
+    """HTTP answers /cpt without Bolt's dispatch (bot.slack.wsgi); Socket Mode goes through Bolt: same reply."""
+    from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    from bot.slack.app import build_app
+    from bot.slack.settings import Settings
+
+    bolt = build_app(Settings(bot_token=sr.BOT_TOKEN, app_token=sr.APP_TOKEN, api_url=standin.api_url), engine)
+    for text in ("57461", "cryo", "compare 57461 &amp; 57520 <!channel>", "", "what is the payload of 57520"):
+        over_http = slack.send(sr.slash_command(text, slack.response_url()))
+        envelope = sr.payload("socket_mode.slash_commands.envelope.json")
+        envelope["payload"].update(command="/cpt", text=text, user_id=USER)
+        through_bolt = run_bolt_app(bolt, SocketModeRequest.from_dict(envelope))
+        assert over_http.status == through_bolt.status == 200
+        assert over_http.json() == json.loads(through_bolt.body)
+
+
+def test_slacks_ssl_check_of_the_command_url_is_acknowledged_without_an_answer(slack):
+    reply = slack.send("ssl_check=1&token=unused")
+    assert reply.status == 200 and "blocks" not in reply.body
+    assert slack.quiet_calls() == []
