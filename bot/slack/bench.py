@@ -1,8 +1,9 @@
 """`cptbot bench-slack`: signed `/cpt` round trips through the production server, timed on loopback.
 
 It runs what the Procfile's `web:` line runs (gunicorn with bot.slack.gunicorn_conf on bot.slack.wsgi),
-pointed at a local stand-in for Slack's Web API, and sends signed, form-encoded slash commands from
-client threads over keep-alive connections, as Slack's edge would. Three runs:
+pointed at a local stand-in for Slack's Web API, and sends signed, form-encoded slash commands over
+keep-alive connections, as Slack's edge would (one thread drives them all: the load generator shares the
+machine's cores with the server, so it is kept cheap; see `_Loop`). Three runs:
 1. everyday questions at concurrency 64: p50/p99 latency of the whole round trip (signature check,
    engine, Block Kit, JSON), requests per second, errors;
 2. worst-case 2,000-character questions (the engine's cut) at concurrency 64: the slowest ack, and how
@@ -19,6 +20,7 @@ import hmac
 import http.client
 import os
 import secrets
+import selectors
 import socket
 import subprocess
 import sys
@@ -35,6 +37,7 @@ QUESTIONS = ("what's the wRVU for LEEP", "57520", "cone biopsy", "cryo", "hyster
              "medicare payment for 58558 in manhattan", "modifier 59 vs XU", "57461 global period", "help",
              "how did 57461 change from 2025 to 2026")
 WARMUP = 100
+TIMEOUT = 30  # seconds a client waits for a reply
 SLACK_LIMIT = 3.0  # seconds Slack waits for an ack
 
 
@@ -64,7 +67,7 @@ class _Client:
     """One keep-alive connection that signs each request exactly as Slack does."""
 
     def __init__(self, port: int, secret: str):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         self.secret = secret.encode()
 
     def cpt(self, body: str, check: bool = True) -> float:
@@ -110,34 +113,130 @@ def _start_server(port: int, api_url: str, secret: str, workers: int, threads: i
 def _concurrent(port: int, secret: str, bodies: list[str], clients: int, per_client: int,
                 check: bool = True) -> tuple[list[float], int, float]:
     """`clients` keep-alive clients each sending `per_client` bodies: (latencies, errors, wall seconds)."""
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    start_line = threading.Barrier(clients + 1)
+    return _Loop(port, secret, bodies, check).run(clients, per_client)
 
-    def client(offset: int) -> None:
-        c = _Client(port, secret)
-        mine: list[float] = []
-        failed = 0
-        start_line.wait()
-        for i in range(per_client):
+
+class _Loop:
+    """Many keep-alive connections driven from one thread: the load generator shares the cores with the server,
+    so it should spend as little CPU as it can (64 client threads on http.client cost ~0.45 ms of CPU per
+    request, most of it parsing headers with email.parser and passing the GIL around).
+
+    Each connection does exactly what a `_Client` does: one signed request at a time (signed when sent,
+    as Slack signs it), the same headers and bytes, the reply read to its end (Content-Length),
+    the same check of status and body, a new connection after an error or a `Connection: close`. A request
+    is timed from just before it is sent to the moment its reply is complete.
+    """
+
+    def __init__(self, port: int, secret: str, bodies: list[str], check: bool):
+        self.port, self.secret, self.check = port, secret.encode(), check
+        self.bodies = [body.encode() for body in bodies]
+        self.head = (f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: identity\r\n"
+                     "Content-Type: application/x-www-form-urlencoded\r\n")
+        self.selector = selectors.DefaultSelector()
+
+    def run(self, clients: int, per_client: int) -> tuple[list[float], int, float]:
+        latencies: list[float] = []
+        errors = 0
+        left = dict.fromkeys(range(clients), per_client)
+        sent = dict.fromkeys(range(clients), 0)
+        socks: dict[int, socket.socket | None] = dict.fromkeys(range(clients))
+        started: dict[int, float] = {}
+        buffers: dict[int, bytearray] = {}
+        deadline: dict[int, float] = {}
+
+        def send(n: int) -> None:
+            nonlocal errors
+            body = self.bodies[(n + sent[n]) % len(self.bodies)]
+            sent[n] += 1
+            ts = str(int(time.time())).encode()
+            signature = b"v0=" + hmac.digest(self.secret, b"v0:" + ts + b":" + body, "sha256").hex().encode()
+            request = b"".join((self.head.encode(), b"Content-Length: ", str(len(body)).encode(),
+                                b"\r\nX-Slack-Request-Timestamp: ", ts, b"\r\nX-Slack-Signature: ", signature,
+                                b"\r\n\r\n", body))
+            started[n] = time.perf_counter()
+            deadline[n] = time.monotonic() + TIMEOUT
+            buffers[n] = bytearray()
             try:
-                mine.append(c.cpt(bodies[(offset + i) % len(bodies)], check))
-            except (OSError, RuntimeError, http.client.HTTPException):
-                failed += 1
-                c = _Client(port, secret)
-        with lock:
-            latencies.extend(mine)
-            errors[0] += failed
+                sock = socks[n]
+                if sock is None:
+                    sock = socks[n] = socket.create_connection(("127.0.0.1", self.port), timeout=TIMEOUT)
+                    self.selector.register(sock, selectors.EVENT_READ, n)
+                sock.sendall(request)
+            except OSError:
+                failed(n)
 
-    pool = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for t in pool:
-        t.start()
-    start_line.wait()
-    start = time.perf_counter()
-    for t in pool:
-        t.join()
-    return latencies, errors[0], time.perf_counter() - start
+        def close(n: int) -> None:
+            sock = socks[n]
+            if sock is not None:
+                self.selector.unregister(sock)
+                sock.close()
+                socks[n] = None
+
+        def next_or_done(n: int) -> None:
+            left[n] -= 1
+            if left[n] > 0:
+                send(n)
+            else:
+                close(n)
+
+        def failed(n: int) -> None:
+            nonlocal errors
+            errors += 1
+            close(n)
+            next_or_done(n)
+
+        start = time.perf_counter()
+        for n in range(clients):
+            if per_client > 0:
+                send(n)
+        while any(sock is not None for sock in socks.values()):
+            for key, _ in self.selector.select(timeout=1.0):
+                n = key.data
+                try:
+                    chunk = socks[n].recv(65536)
+                except OSError:
+                    failed(n)
+                    continue
+                if not chunk:
+                    failed(n)
+                    continue
+                buffers[n] += chunk
+                reply = _complete(buffers[n])
+                if reply is None:
+                    continue
+                status, body, closing = reply
+                elapsed = time.perf_counter() - started[n]
+                if status != 200 or (self.check and b'"ephemeral"' not in body):
+                    failed(n)
+                    continue
+                latencies.append(elapsed)
+                if closing:
+                    close(n)
+                next_or_done(n)
+            now = time.monotonic()
+            for n, sock in socks.items():
+                if sock is not None and deadline[n] < now:
+                    failed(n)
+        return latencies, errors, time.perf_counter() - start
+
+
+def _complete(data: bytearray) -> tuple[int, bytes, bool] | None:
+    """(status, body, the server will close) once `data` holds a whole reply, else None."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    lines = bytes(data[:end]).split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip().lower()
+    rest = data[end + 4:]
+    closing = headers.get(b"connection") == b"close"
+    if b"content-length" in headers:
+        length = int(headers[b"content-length"])
+        return (status, bytes(rest[:length]), closing) if len(rest) >= length else None
+    return None  # no length: our server always sends one, so this reply ends in a failure when it closes
 
 
 def _stall(port: int, head: bytes, stop: threading.Event, opened: list[int]) -> None:
