@@ -608,26 +608,36 @@ class Engine:
         out: list[str] = []
         chosen: list[str] = []
         for code in codes:
-            members = families.get(code)
-            if not members:
+            row = fy.rvus.get((code, ""))
+            base = code if code in families else (row.endo_base if row is not None and row.endo_base in families
+                                                  else "")
+            if not base:
                 out.append(code)
                 continue
-            base_words = set().union(*(set(self.words.content_stems(a)) for a in self.index.aliases_of(code)
+            base_words = set().union(*(set(self.words.content_stems(a)) for a in self.index.aliases_of(base)
                                        if not NEGATED.search(a)))  # not "colposcopy without biopsy"
-            best: tuple[float, str] | None = None
-            for member in members:
+            said: dict[str, list[tuple[float, set[str]]]] = {}  # member -> (weight, added words) of names said
+            for member in families[base]:
                 for alias in self.index.aliases_of(member):
                     extra = set(self.words.content_stems(alias)) - base_words
                     if extra and extra <= stems:
-                        weight = sum(self.index.weight(s) for s in extra)
-                        if best is None or weight > best[0]:
-                            best = (weight, member)
-            if best is None:
+                        said.setdefault(member, []).append((sum(self.index.weight(s) for s in extra), extra))
+            if not said:
                 out.append(code)
                 continue
-            chosen.append(best[1])
-            if best[1] not in codes:
-                out.append(best[1])  # else the member is named already and includes its base
+            _, best = max((w, m) for m, names in said.items() for w, _ in names)
+            if code != base:
+                # a member named already gives way only to one that says all it says and more ("biopsy" ->
+                # "biopsy and ECC"), never to another technique ("biopsy" is not "snare")
+                own = set().union(*(e for _, e in said.get(code, [])))
+                richer = [(w, m) for m, names in said.items() for w, e in names if own and own < e]
+                if not richer:
+                    out.append(code)
+                    continue
+                _, best = max(richer)
+            chosen.append(best)
+            if best not in codes:
+                out.append(best)  # else the member is named already and includes its base
         if not chosen:
             return out
         # what the chosen member's name explains is not another procedure ("biopsy" and "ECC" said apart)

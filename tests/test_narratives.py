@@ -203,3 +203,10 @@ def test_plural_abbreviations_read_as_the_test(full, rows):
     ans = full.answer("Our NP performs EKGs in clinic but the cardiology group across town does the official reads. "
                       "Which CPT should we submit?")
     assert pctc(rows, ans.codes[0]) == "3"
+
+
+def test_a_named_member_gives_way_to_a_richer_one_but_not_to_another_technique(full, rows):
+    ans = full.answer("colposcopy of the cervix with biopsy and endocervical curettage, how do I bill")
+    assert rows[ans.codes[0]][2] == "Bx/curett of cervix w/scope" and len(ans.codes) == 1
+    ans = full.answer("colonoscopy: one polyp removed by snare, another biopsied with cold forceps")
+    assert {"45385", "45380"} <= set(ans.codes)

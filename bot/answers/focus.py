@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 from bot.answer import Answer, Fact, Section
 
-BUDGET = 700  # characters of sections shown under the headline
-PROSE = 330  # of which prose (paragraphs and points): the headline already says the answer in words
+BUDGET = 1100  # characters of sections shown under the headline: tables of numbers the answerer chose
+PROSE = 280  # of which prose (paragraphs and points): the headline already says the answer in words
 BRIEF = 240  # a long paragraph is shown by about this many characters of its first sentences
 POINTS = 2  # at most this many points of a list, those that bear on the question
 TITLE = 90  # a longer title is cut at a clause boundary
@@ -61,13 +61,18 @@ def brief(section: Section, limit: int = BRIEF) -> Section:
                    first_sentences(section.body, limit) if section.body else "")
 
 
-def _points(section: Section, asked: set[str], stems_of: Callable[[str], set[str]]) -> Section | None:
+def _points(section: Section, asked: set[str], stems_of: Callable[[str], set[str]], room: int) -> Section | None:
     """A list of points cut to those that share the most words with the question (None: none does)."""
     lines = [ln for ln in section.body.split("\n") if ln.strip()]
     if section.facts or not lines or not all(ln.startswith(BULLET) for ln in lines):
         return None
-    scored = [(len(stems_of(ln) & asked), i, ln) for i, ln in enumerate(lines)]
-    keep = sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))[:POINTS]
+    asked6 = {a[:6] for a in asked}  # "neurologist" and "neurology" share their first six letters
+    scored = [(len({b[:6] for b in stems_of(ln)} & asked6), i, ln) for i, ln in enumerate(lines)]
+    keep: list[tuple[int, int, str]] = []
+    for point in sorted((s for s in scored if s[0] > 0), key=lambda s: (-s[0], s[1]))[:POINTS]:
+        if keep and len(section.title) + sum(len(k[2]) + 1 for k in keep) + len(point[2]) > room:
+            break  # the point that bears most comes first; a second only when it fits
+        keep.append(point)
     if not keep:
         return Section(section.title, [], "")
     return Section(section.title, [], "\n".join(ln for _, _, ln in sorted(keep, key=lambda s: s[1])))
@@ -96,7 +101,7 @@ def _facts(section: Section, room: int, asked: set[str], stems_of: Callable[[str
 def _fit(section: Section, room: int, asked: set[str], stems_of: Callable[[str], set[str]] | None) -> Section:
     """The section, or as much of it as bears on the question and fits in `room` characters."""
     if stems_of is not None and asked:
-        cut = _points(section, asked, stems_of)
+        cut = _points(section, asked, stems_of, room)
         if cut is not None:
             return cut if size(cut) <= room else brief(cut, room)
     if size(section) <= room:
@@ -132,7 +137,8 @@ def shorten(ans: Answer, asked: set[str] | frozenset[str] = frozenset(),
     used = 0
     prose = 0
     for s in ans.sections:
-        table = bool(s.facts)  # numbers and indicators: a table may use the whole budget
+        # numbers and indicators: a table may use the whole budget; a list of explanations is prose
+        table = any(ch.isdigit() for f in s.facts for ch in f.value)
         room = (BUDGET - used) if table else min(BUDGET - used, PROSE - prose)
         if room <= 0:
             continue
