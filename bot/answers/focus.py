@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from bot.answer import Answer, Fact, Section
 
-BUDGET = 1100  # characters of sections shown under the headline: tables of numbers the answerer chose
+BUDGET = 700  # characters of sections shown under the headline: tables of numbers the answerer chose
 PROSE = 280  # of which prose (paragraphs and points): the headline already says the answer in words
 BRIEF = 240  # a long paragraph is shown by about this many characters of its first sentences
 POINTS = 2  # at most this many points of a list, those that bear on the question
