@@ -401,13 +401,20 @@ class Engine:
             if score < topic_score or (score == topic_score and not about_modifier):
                 break
             codes = self._situation_codes(r, known_codes, unknown_codes, fy, situation)
+            planned = fy.rvus.get((codes[1], "")) if len(codes) > 1 and codes[1] not in known_codes else None
+            base_note = (f"When the part planned through the scope ({codes[1]}) was not done, report {codes[0]}, the "
+                         f"base procedure of its scope family, with 53; when it was done, {codes[1]} with 53.") \
+                if planned is not None and planned.endo_base == codes[0] else ""
             if situation.defer_to_code and any(_is_procedure(fy, c) for c in codes):
                 return None  # "E/M same day as 58558": the code's global period decides (visit_with_procedure)
             if situation.pricing and codes and r.has("payment"):
                 return None  # "how much does the assistant get on 58571": the amount with the modifier leads
-            return make("situation", rule=situation, codes=[c for c in codes if (c, "") in fy.rvus],
-                        unknown_codes=[c for c in codes if (c, "") not in fy.rvus] + unknown_codes,
-                        modifiers=list(r.entities.modifiers), settings=self._settings(r.entities, ctx))
+            ask = make("situation", rule=situation, codes=[c for c in codes if (c, "") in fy.rvus],
+                       unknown_codes=[c for c in codes if (c, "") not in fy.rvus] + unknown_codes,
+                       modifiers=list(r.entities.modifiers), settings=self._settings(r.entities, ctx))
+            if base_note:
+                ask.notes.append(base_note)  # said first, before "Use 53 ..."
+            return ask
         if topics:
             topic = topics[0][1]
             if not topic.about_codes:

@@ -152,6 +152,7 @@ def test_a_scope_stopped_before_the_therapeutic_part_is_the_base_code_with_53(fu
     ans = full.answer("colonoscopy was planned to take out a foreign body but the scope could not reach the cecum, "
                       "nothing was removed; which codes?")
     assert ans.codes[0] == endo_base(rows, "45379") and "53" in ans.modifiers
+    assert ans.headline.startswith("When the part planned through the scope (45379) was not done, report 45378")
 
 
 def test_a_code_compared_to_goes_after_the_procedure_described(full):

@@ -242,8 +242,8 @@ COMPONENT_FALLBACK = {"professional": "the test's code with modifier 26, or its 
                                    "there is one (93005 for an ECG tracing)",
                       "global": "the test's code without a modifier, or its complete-service code where the "
                                 "parts have codes of their own (93000 for an ECG)"}
-COMPONENT_WORDS = {"professional": "the interpretation and report", "technical": "the technical part (the test or "
-                   "tracing) alone", "global": "both parts (the complete test)"}
+COMPONENT_WORDS = {"professional": "the interpretation and report", "technical": "the tracing or technical part alone",
+                   "global": "the complete test, both parts"}
 
 
 def _family(fy: FeeYear, code: str) -> dict[str, str]:
@@ -319,8 +319,9 @@ def _frequency(call: HookCall) -> HookResult:
     if choice.edit_set is None or value is None:
         return HookResult()
     per = "per claim line" if value.indicator == 1 else "per day"
+    quarter = choice.edit_set.quarter.split(" (")[0]
     return HookResult(f"What NCCI does limit is units: its MUE for {code} is {value.value} "
-                      f"unit{'s' if value.value != 1 else ''} {per} ({choice.edit_set.quarter}).")
+                      f"unit{'s' if value.value != 1 else ''} {per} (the {quarter} edits).")
 
 
 def _ncci_pairs(call: HookCall) -> HookResult:
