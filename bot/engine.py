@@ -78,6 +78,10 @@ MAX_NEAR = 4  # choices offered when no name is said whole (Engine._near_codes)
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
 COMPARED = re.compile(r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|similar to|crosswalk(?:ed)? to)\s+"
                       r"(?:cpt\s*(?:code\s*)?)?(\d{4}[0-9A-Z])\b", re.I)
+# the scope did not get where the planned work was, or that work was not done: the base code may apply
+NOT_REACHED = re.compile(r"\b(?:reach|advance|pass|get past|get beyond|traverse)\w*"
+                         r"|\b(?:didn'?t|did not|never|not|nothing) (?:\w+ ){0,2}"
+                         r"(?:perform|performed|done|do|removed?|reached)\b", re.I)
 NEGATIONS = frozenset({"no", "not", "without", "w/o", "non"})
 NEGATED = re.compile(r"\b(without|no|not|w/o)\b", re.I)
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
@@ -440,7 +444,7 @@ class Engine:
             named = self._refine(r, self._spotted(r)) if known_codes or not by_words else by_words
             codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
         codes += [c for c in known_codes if c in compared and c not in codes]
-        if "53" in situation.modifiers[:1] and codes and not known_codes:
+        if "53" in situation.modifiers[:1] and codes and not known_codes and NOT_REACHED.search(r.text):
             row = fy.rvus.get((codes[0], ""))
             if row is not None and row.endo_base and row.endo_base != codes[0] and (row.endo_base, "") in fy.rvus:
                 codes = [row.endo_base, *codes]
