@@ -41,7 +41,7 @@ NAMES_FORMAT = 2  # bump when the tables or the way names are made change
 # a query stays a fraction of a millisecond whatever the words.
 BUDGET = 120
 MAX_PAIRED = 4  # of the common words, at most this many are paired (6 pairs)
-MAX_PAIRS_NEAR = 24  # in a long text, common words standing close together are paired, up to this many pairs
+MAX_PAIRS_NEAR = 12  # in a long text, common words standing close together are paired, up to this many pairs
 SCHEMA = """
 DROP TABLE IF EXISTS name_fts;
 DROP TABLE IF EXISTS name_alias;
