@@ -23,6 +23,7 @@ from bot.answer import Answer
 from bot.answers import ANSWERERS
 from bot.answers.decline import DeclineFinder, DeclineMatch
 from bot.answers.focus import shorten
+from bot.answers.quantities import choose
 from bot.answers.situations import SituationFinder
 from bot.answers.sized import SizeFinder
 from bot.answers.topics import TopicFinder
@@ -333,6 +334,12 @@ class Engine:
                 return mod_ask
         if not codes and not unknown_codes:
             codes, _, ambiguous = self._codes_by_words(r)
+            counted = choose(kb.quantities, [c.code for c in ambiguous] or codes, r.text)
+            if counted is not None and counted.band is not None and not counted.more_units:
+                # "trigger point injections in 3 muscles": the count or time stated picks the family member
+                codes, ambiguous = [counted.band.code], []
+            elif counted is not None and not (r.has("rvu") or r.has("payment")):
+                return make("quantity", rule=counted)  # add-on units past the last band, or no band fits
             if ambiguous:
                 return make("clarify", candidates=[c.code for c in ambiguous])
         missing_in_year = [c for c in codes if replies.row_of(fy, c) is None]

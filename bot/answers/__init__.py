@@ -60,6 +60,7 @@ TABLE: dict[str, str] = {
     "bundling": "bundling.pair",
     "units": "units.answer",
     "sized": "sized.answer",
+    "quantity": "quantities.answer",
 }
 
 

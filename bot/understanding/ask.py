@@ -27,6 +27,8 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `units`: a code's NCCI medically unlikely edit (MUE).
 - `sized`: a lesion removed by a family of codes chosen by site and size (shave removal, excision); `rule`
   is the family with the site and size read (bot/answers/sized), `codes` the codes named by number.
+- `quantity`: a family of codes split by a stated count or time (trigger points, skin tags, counseling
+  minutes) whose answer needs an add-on's units or finds no band; `rule` is the match (bot/answers/quantities).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from bot.understanding.reading import Reading
 
 KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
-         "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units", "sized")
+         "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units", "sized",
+         "quantity")
 
 
 @dataclass

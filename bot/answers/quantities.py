@@ -1,0 +1,190 @@
+"""Codes chosen by a quantity the question states: a count (muscles, skin tags, extremities) or minutes.
+
+Many CPT families differ only by a number: 20552 is one or two muscles and 20553 three or more; 99406 is
+3-10 minutes of counseling and 99407 more than 10; 11200 covers up to 15 skin tags and the add-on 11201
+each further 10. When a question's words fit members of such a family, the engine used to ask back
+between them (or take the first). Here the quantity stated chooses: the member whose band holds it, with
+the add-on's units past the last band. Without a quantity the engine still asks back; a quantity outside
+every band is said, never guessed. The families live in `knowledge/quantities.yaml` (bands checked
+against the RVU file's short descriptors by tests); adding one is a YAML edit. Reading the quantity is one
+regular-expression pass over the text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.answer import Answer, Section
+from bot.answers.rules_yaml import load_entries, text, texts
+from bot.understanding.counts import find_count
+from bot.yamlfile import Problems, is_text, is_text_list
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+    from bot.understanding.ask import Ask
+
+FILE = "quantities.yaml"
+MEASURES = ("count", "minutes")
+MINUTES_RE = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:-|to)?\s*(?:minutes?|mins?|min)\b", re.I)
+HOUR_RE = re.compile(r"\b(?:an|one|1)\s+hours?\b|\bhalf\s+(?:an\s+)?hour\b", re.I)
+
+
+@dataclass(frozen=True)
+class Band:
+    code: str
+    low: int
+    high: int | None  # None: "or more"
+
+    def holds(self, n: int) -> bool:
+        return n >= self.low and (self.high is None or n <= self.high)
+
+    def said(self, counted: str) -> str:
+        if self.high is None:
+            return f"{self.low} or more {counted}"
+        if self.high == self.low:
+            return f"{self.low} {counted}"
+        return f"{self.low}-{self.high} {counted}"
+
+
+@dataclass(frozen=True)
+class Family:
+    """One family of codes chosen by a stated quantity, as written in quantities.yaml."""
+
+    id: str
+    title: str
+    measure: str  # "count" or "minutes"
+    counted: str
+    bands: tuple[Band, ...]
+    more_code: str = ""  # the add-on past the last band, once per `more_per` or part of it
+    more_per: int = 0
+    facts: tuple[str, ...] = ()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return (*(b.code for b in self.bands), *((self.more_code,) if self.more_code else ()))
+
+
+def _is_bands(value: Any) -> str | None:
+    problem = ("must be a list of {code, from, to}, smallest first, not overlapping "
+               "(omit `to` on the last for 'or more')")
+    if not isinstance(value, list) or not value:
+        return problem
+    last = 0
+    for i, b in enumerate(value):
+        if not isinstance(b, dict) or not set(b) <= {"code", "from", "to"} or not {"code", "from"} <= set(b):
+            return problem
+        if not isinstance(b["code"], str) or len(b["code"]) != 5 or not isinstance(b["from"], int) \
+                or b["from"] <= last or ("to" in b and (not isinstance(b["to"], int) or b["to"] < b["from"])):
+            return problem
+        if "to" not in b and i != len(value) - 1:
+            return problem
+        last = b.get("to", b["from"])
+    return None
+
+
+def _is_more(value: Any) -> str | None:
+    if not isinstance(value, dict) or set(value) != {"code", "per"} or not isinstance(value["code"], str) \
+            or len(value["code"]) != 5 or not isinstance(value["per"], int) or value["per"] <= 0:
+        return "must be {code: \"11201\", per: 10}"
+    return None
+
+
+def _is_measure(value: Any) -> str | None:
+    return None if value in MEASURES else f"must be one of {', '.join(MEASURES)}"
+
+
+SPEC = {"id": (is_text, True), "title": (is_text, True), "measure": (_is_measure, True),
+        "counted": (is_text, True), "bands": (_is_bands, True), "each_more": (_is_more, False),
+        "facts": (is_text_list, False)}
+
+
+def load_families(root: Path, problems: Problems) -> tuple[Family, ...]:
+    """Read `knowledge/quantities.yaml`; problems go to `problems` as file:line: entry: field: what."""
+    out = []
+    for e in load_entries(root, FILE, "families", SPEC, problems):
+        bands = tuple(Band(str(b["code"]), int(b["from"]), int(b["to"]) if "to" in b else None) for b in e["bands"])
+        more = e.get("each_more") or {}
+        if more and bands[-1].high is None:
+            problems.add(f"knowledge/{FILE}", e.line_of("each_more"), e["id"], "each_more",
+                         "an add-on past the last band needs the last band to end (`to`)")
+            continue
+        out.append(Family(id=e["id"], title=text(e, "title"), measure=str(e["measure"]), counted=text(e, "counted"),
+                          bands=bands, more_code=str(more.get("code", "")), more_per=int(more.get("per", 0)),
+                          facts=texts(e, "facts")))
+    return tuple(out)
+
+
+def stated(text_: str, measure: str) -> int | None:
+    """The quantity of `measure` the text states: minutes ("15 minutes", "12 min", "an hour"), or a count
+    of things in digits or words ("three muscles", "25 skin tags"); None when it states none."""
+    if measure == "minutes":
+        found = [int(m.group(1)) for m in MINUTES_RE.finditer(text_)]
+        if found:
+            return found[-1]  # "3 to 10 minutes" reads as the upper figure; one time is the usual case
+        hour = HOUR_RE.search(text_)
+        if hour:
+            return 30 if hour.group(0).lower().startswith("half") else 60
+        return None
+    return find_count(text_)
+
+
+@dataclass(frozen=True)
+class QuantityMatch:
+    family: Family
+    amount: int
+    band: Band | None  # None: the amount is past the last band (add-on units) or outside every band
+    more_units: int = 0  # units of the add-on past the last band
+
+
+def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> QuantityMatch | None:
+    """The family the candidate codes belong to, with the quantity stated; None when no family fits the
+    candidates or the text states no quantity of its measure (the caller then asks back as before)."""
+    if not candidates:
+        return None
+    family = next((f for f in families if candidates[0] in f.codes), None)
+    if family is None:
+        return None
+    amount = stated(text_, family.measure)
+    if amount is None:
+        return None
+    band = next((b for b in family.bands if b.holds(amount)), None)
+    last = family.bands[-1]
+    if band is None and family.more_code and last.high is not None and amount > last.high:
+        return QuantityMatch(family, amount, last, math.ceil((amount - last.high) / family.more_per))
+    return QuantityMatch(family, amount, band)
+
+
+def answer(ask: Ask, engine: Engine) -> Answer:
+    """The `quantity` answerer: the member of the family for the stated quantity (with the add-on's units
+    past its last band), or that no member fits it."""
+    match: QuantityMatch = ask.rule  # type: ignore[assignment]
+    family, fy = match.family, ask.fy
+    bands = "; ".join(f"{b.code} {b.said(family.counted)}" for b in family.bands)
+    if family.more_code:
+        bands += f"; {family.more_code} each further {family.more_per} or part of it (add-on)"
+    amount = f"{match.amount} {family.counted}"
+    if match.band is None:
+        headline = (f"None of the {family.title.lower()} codes fits {amount}: {bands}. Check the count or time "
+                    "documented; below the first band the service is not reported on its own.")
+        codes = list(family.codes)
+        status = "clarify"
+    elif match.more_units:
+        headline = (f"{match.band.code} for the first {match.band.high} and {family.more_code} x "
+                    f"{match.more_units} for the rest ({amount} stated): {family.title.lower()}.")
+        codes = [match.band.code, family.more_code]
+        status = "answered"
+    else:
+        headline = f"{match.band.code}: {family.title.lower()}, {match.band.said(family.counted)} ({amount} stated)."
+        codes = [match.band.code]
+        status = "answered"
+    sections = [Section("How it is counted", [], " ".join([f"The codes by {family.measure}: {bands}.",
+                                                          *family.facts]))]
+    priced = [c for c in codes if (c, "") in fy.rvus]
+    from bot.replies import source_line
+
+    return Answer(status=status, intent="which_code", headline=headline, title=family.title, codes=priced,
+                  year=fy.year if priced else None, sections=sections, source=source_line(fy) if priced else "")

@@ -1,0 +1,111 @@
+"""Families of codes split by a stated count or time (knowledge/quantities.yaml): the quantity chooses the
+member, an add-on's units follow past the last band, no quantity still asks back, and a quantity outside
+every band is said. Every band is checked against the CY2026 RVU file's short descriptors."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+
+from bot.answers.quantities import stated
+from bot.engine import Engine
+from tests.conftest import RVU_FILES
+
+
+@pytest.fixture(scope="module")
+def full(imported) -> Engine:
+    return Engine.load(data_dir=imported["data_dir"])
+
+
+@pytest.fixture(scope="module")
+def descriptors() -> dict[str, str]:
+    out: dict[str, str] = {}
+    with open(RVU_FILES[2026], encoding="utf-8-sig", newline="") as f:
+        for row in csv.reader(f):
+            if len(row) > 2 and len(row[0]) == 5 and not row[1]:
+                out.setdefault(row[0], row[2])
+    return out
+
+
+def numbers(descriptor: str) -> set[int]:
+    return {int(n) for n in re.findall(r"\d+", descriptor)}
+
+
+def test_every_band_is_the_one_its_code_descriptor_states(kb, descriptors):
+    assert kb.quantities
+    for family in kb.quantities:
+        for band in family.bands:
+            said = numbers(descriptors[band.code])
+            if band.high is None:  # "3/>" states the first, "> 10 min" and ">15" the one before it
+                assert band.low in said or band.low - 1 in said, (family.id, band.code, descriptors[band.code])
+            else:
+                assert band.high in said, (family.id, band.code, descriptors[band.code])
+                assert band.low == 1 or band.low in said, (family.id, band.code, descriptors[band.code])
+        if family.more_code:
+            assert family.more_per in numbers(descriptors[family.more_code])
+            assert re.search(r"add|addl", descriptors[family.more_code], re.I)
+
+
+def band_code(kb, family_id: str, n: int) -> str:
+    family = next(f for f in kb.quantities if f.id == family_id)
+    return next(b.code for b in family.bands if b.holds(n))
+
+
+@pytest.mark.parametrize(("question", "family", "n"), [
+    ("trigger point injection 3 muscles", "trigger_points", 3),
+    ("TPI into four muscles of the upper back, which code?", "trigger_points", 4),
+    ("trigger point injections in two muscles", "trigger_points", 2),
+    ("smoking cessation counseling 15 minutes", "smoking_cessation", 15),
+    ("counseled him on quitting smoking for 5 min", "smoking_cessation", 5),
+    ("needle emg of two extremities", "needle_emg_limbs", 2),
+    ("hair transplant with 40 punch grafts", "hair_transplant_punch", 40),
+    ("removed 12 skin tags from the neck", "skin_tags", 12),
+])
+def test_the_stated_quantity_chooses_the_member(full, kb, question, family, n):
+    ans = full.answer(question)
+    assert ans.status == "answered"
+    assert ans.codes[0] == band_code(kb, family, n)
+
+
+def test_a_value_asked_uses_the_member_the_quantity_chooses(full, kb):
+    ans = full.answer("wrvu for trigger point injections in 3 muscles")
+    assert ans.codes[:1] == [band_code(kb, "trigger_points", 3)]
+
+
+def test_past_the_last_band_the_add_on_is_reported_in_units(full, kb):
+    family = next(f for f in kb.quantities if f.id == "skin_tags")
+    last = family.bands[-1]
+    ans = full.answer(f"removal of {last.high + family.more_per + 1} skin tags")
+    assert ans.codes == [last.code, family.more_code]
+    assert f"{family.more_code} x 2" in ans.headline
+
+
+def test_without_the_quantity_it_still_asks_back(full):
+    ans = full.answer("trigger point injection")
+    assert ans.status == "clarify"
+
+
+def test_a_quantity_outside_every_band_is_said_not_guessed(full, kb):
+    family = next(f for f in kb.quantities if f.id == "smoking_cessation")
+    ans = full.answer(f"smoking cessation counseling {family.bands[0].low - 1} minutes")
+    assert ans.status == "clarify"
+    assert "None of" in ans.headline
+
+
+@pytest.mark.parametrize(("text", "measure", "n"), [
+    ("counseled 12 minutes", "minutes", 12), ("for 3 to 10 min", "minutes", 10), ("for an hour", "minutes", 60),
+    ("three muscles", "count", 3), ("a 1.5 cm lesion", "count", None), ("nothing stated", "minutes", None),
+])
+def test_quantities_are_read_in_digits_words_and_units(text, measure, n):
+    assert stated(text, measure) == n
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("earwax removal", "69210"), ("removal of impacted earwax with a curette", "69210"),
+    ("urine dipstick", "81002"), ("dipstick urinalysis in the office", "81002"),
+])
+def test_compound_words_and_everyday_names_find_the_code(full, question, code):
+    ans = full.answer(question)
+    assert ans.status == "answered" and ans.codes[0] == code
