@@ -203,3 +203,16 @@ def test_hospital_question_in_a_locality_prices_the_physician_there(fac_engine):
     expected = amount(fy.rvus[("58563", "")], fy.release, "facility", seattle)
     ans = fac_engine.answer("what does 58563 pay at the hospital in seattle")
     assert ans.intent == "hospital" and money(expected) in text(ans)
+
+
+@pytest.mark.parametrize("question", ["provider only read the EKG, tracing done at the hospital. what do I bill?",
+                                      "a hospital cardiologist reads the ekg our nurse ran, what do we bill for the tracing"])
+def test_the_word_hospital_placing_a_service_does_not_ask_the_hospitals_payment(fac_engine, question):
+    ans = fac_engine.answer(question)
+    assert ans.intent != "hospital" and "OPPS" not in ans.headline and "93010" in ans.headline
+
+
+@pytest.mark.parametrize("question", ["hospital 45378", "how much does medicare pay the hospital for 45378",
+                                      "hospital outpatient rate for 45378"])
+def test_the_hospitals_payment_asked_in_a_few_words(fac_engine, question):
+    assert fac_engine.answer(question).intent == "hospital"

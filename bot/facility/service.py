@@ -110,7 +110,10 @@ class Facility:
             return self._anesthesia_ask(engine, r, make)
         places = self.places_named(r)
         site = r.has("site_of_service") or len(places) >= 2
-        hospital = r.has("hospital") and not site
+        # The bare word "hospital" places a service ("the tracing was done at the hospital", "a hospital
+        # cardiologist reads it"); it asks for the hospital's own payment only beside words of payment.
+        hospital = r.has("hospital") and not site and (r.has("payment") or len(r.intents) == 1
+                                                       or not _only_the_word(r, "hospital"))
         asc = r.has("asc") and not site
         if not (site or hospital or asc):
             return None
@@ -295,3 +298,10 @@ def minutes_in(text: str) -> float | None:
     value = float(m.group(1))
     minutes = value * 60 if m.group(2).lower().startswith("h") else value
     return minutes if 0 < minutes <= MAX_MINUTES else None
+
+
+def _only_the_word(r: Reading, intent: str) -> bool:
+    """Whether `intent` matched nothing but its bare one-word keyword ("hospital"), not a phrase such as
+    "hospital outpatient" or "opps rate"."""
+    match = next((m for m in r.intents if m.name == intent), None)
+    return match is not None and all(r.tokens[i].surface.rstrip("s") == intent for i in match.positions)
