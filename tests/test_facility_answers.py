@@ -205,8 +205,9 @@ def test_hospital_question_in_a_locality_prices_the_physician_there(fac_engine):
     assert ans.intent == "hospital" and money(expected) in text(ans)
 
 
-@pytest.mark.parametrize("question", ["provider only read the EKG, tracing done at the hospital. what do I bill?",
-                                      "a hospital cardiologist reads the ekg our nurse ran, what do we bill for the tracing"])
+@pytest.mark.parametrize("question", [
+    "provider only read the EKG, tracing done at the hospital. what do I bill?",
+    "a hospital cardiologist reads the ekg our nurse ran, what do we bill for the tracing"])
 def test_the_word_hospital_placing_a_service_does_not_ask_the_hospitals_payment(fac_engine, question):
     ans = fac_engine.answer(question)
     assert ans.intent != "hospital" and "OPPS" not in ans.headline and "93010" in ans.headline
