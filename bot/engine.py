@@ -468,6 +468,9 @@ class Engine:
             intent = "multiple_procedures"  # "do I need 51 on 58100 if done with 58558": the reduction rules
         if len(codes) == 1 and len({y for y in ent.years if y in kb.years}) >= 2 and intent in ("describe", "rvu"):
             intent = "change"  # "57520 2025 vs 2026"
+        values = {m.name for m in r.intents if m.name in ("rvu", "payment", "global")}
+        if intent in values and len(values) > 1 and not (ent.localities or ent.state):
+            intent = "describe"  # "rvu and global for 57522": the key numbers hold every value asked
         kind = {"multiple_procedures": "several"}.get(intent, intent)
         what, asked = "", intent
         if intent == "describe" and (ent.localities or ent.state):

@@ -90,3 +90,11 @@ def test_a_modifier_reply_keeps_to_what_was_asked_and_the_full_card_has_the_rest
     short, whole = render_text(answer), render_text(answer, full=True)
     assert "Payment:" in short and "Not when:" not in short
     assert "Not when:" in whole and len(short) < len(whole)
+
+
+@pytest.mark.parametrize("question", ["rvu and global for 66984", "wrvu and global period of 66984?"])
+def test_two_values_asked_of_one_code_are_both_in_the_first_sentence(full, cms_rvus, question):
+    row = next(r for r in cms_rvus[2026].rows if r.code == "66984" and not r.modifier)
+    answer = full.answer(question)
+    assert answer.status == "answered" and answer.codes == ["66984"]
+    assert f"work RVU {row.work:.2f}" in answer.headline and f"global {row.global_days}" in answer.headline
