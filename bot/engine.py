@@ -23,6 +23,7 @@ from bot.answer import Answer
 from bot.answers import ANSWERERS
 from bot.answers.decline import DeclineFinder, DeclineMatch
 from bot.answers.focus import shorten
+from bot.answers.lengths import RepairFinder
 from bot.answers.quantities import choose
 from bot.answers.situations import SituationFinder
 from bot.answers.sized import SizeFinder
@@ -149,6 +150,7 @@ class Engine:
         self.situation_finder = SituationFinder(kb.situations, self.words)
         self.decline_finder = DeclineFinder(kb.declines, self.words)
         self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
+        self.repair_finder = RepairFinder(kb.repair_lengths, self.words)
         # endoscopy families by year (see _refine): from the cache, as reading them takes one scan of each release
         families = warm.get("families")
         self._families: dict[int, dict[str, list[str]]] = (
@@ -159,6 +161,7 @@ class Engine:
             vocabulary = (self.index.vocabulary() | self.intent_matcher.vocabulary() | self.places.vocabulary
                           | self.topic_finder.vocabulary() | self.situation_finder.vocabulary()
                           | self.decline_finder.vocabulary() | self.size_finder.vocabulary()
+                          | self.repair_finder.vocabulary()
                           | self.modifier_index.vocabulary() | set(kb.lexicon.equivalents)
                           | set(kb.lexicon.equivalents.values())
                           | (self.outside_index.vocabulary() if self.outside_index else set())
@@ -305,6 +308,12 @@ class Engine:
         if sized is not None and not (known_codes and (r.has("rvu") or r.has("payment"))):
             # "shaved a 1.1 cm nevus off her back": the site and size choose the code
             return make("sized", rule=sized, codes=known_codes, unknown_codes=unknown_codes)
+        repair = self.repair_finder.find(r.tokens, r.text) if not known_codes else None
+        if repair is not None and (r.has("rvu") or r.has("payment")) and repair.one_code():
+            known_codes = [repair.one_code()]  # "wrvu for a simple repair of a 2 cm scalp laceration"
+        elif repair is not None:
+            # "simple repair of 2 cm and 3 cm lacerations of the arm": one code for the site group's total
+            return make("repair", rule=repair)
         ruled = self._rule_ask(r, make, known_codes, unknown_codes, fy, ctx)
         if ruled is not None:
             return ruled
@@ -323,7 +332,7 @@ class Engine:
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
             named, _, _ = self._codes_by_words(r)
             codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
-        if codes:
+        if codes and not (repair is not None and codes == [repair.one_code()]):
             # "what is CPT code 20610 for SI joint injection": words naming another procedure outright
             codes += [c for c in self._spotted(r) if c not in codes]
         if r.has("modifier_which") and not ent.codes and not ent.modifiers:

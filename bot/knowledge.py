@@ -119,6 +119,7 @@ class KnowledgeBase:
     declines: tuple = ()
     lesion_sizes: tuple = ()  # families of codes chosen by a lesion's site and size (bot/answers/sized)
     quantities: tuple = ()  # families of codes chosen by a stated count or time (bot/answers/quantities)
+    repair_lengths: tuple = ()  # wound repairs by complexity, site group and length (bot/answers/lengths)
 
     @property
     def newest_year(self) -> int:
@@ -485,6 +486,7 @@ def load_knowledge(root: Path | None = None) -> KnowledgeBase:
 def _load_rules(root: Path, kb: KnowledgeBase, problems: Problems) -> None:
     """topics.yaml, situations.yaml, declines.yaml: read by their answerers' modules, checked here with the rest."""
     from bot.answers.decline import load_declines
+    from bot.answers.lengths import load_families as load_repairs
     from bot.answers.quantities import load_families as load_quantities
     from bot.answers.situations import load_situations
     from bot.answers.sized import load_families
@@ -496,3 +498,4 @@ def _load_rules(root: Path, kb: KnowledgeBase, problems: Problems) -> None:
     kb.declines = load_declines(root, problems)
     kb.lesion_sizes = load_families(root, problems)
     kb.quantities = load_quantities(root, problems)
+    kb.repair_lengths = load_repairs(root, problems)

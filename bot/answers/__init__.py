@@ -61,6 +61,7 @@ TABLE: dict[str, str] = {
     "units": "units.answer",
     "sized": "sized.answer",
     "quantity": "quantities.answer",
+    "repair": "lengths.answer",
 }
 
 

@@ -29,6 +29,7 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
   is the family with the site and size read (bot/answers/sized), `codes` the codes named by number.
 - `quantity`: a family of codes split by a stated count or time (trigger points, skin tags, counseling
   minutes) whose answer needs an add-on's units or finds no band; `rule` is the match (bot/answers/quantities).
+- `repair`: a wound repair by complexity, site group and total length; `rule` is the match (bot/answers/lengths).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from bot.understanding.reading import Reading
 KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
          "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units", "sized",
-         "quantity")
+         "quantity", "repair")
 
 
 @dataclass
