@@ -381,7 +381,11 @@ class Engine:
             return make("not_found", problem="outside_code", subject=outside)
         coding = [m.name for m in r.intents if m.name in ("rvu", "payment", "global", "modifier", "compare",
                                                           "multiple_procedures", "change", "coding")]
-        if coding:
+        # words of procedures ("biopsy of the vulva") with no curated code found: not found (with how to import
+        # the full schedule), not "not something I do". An imported release's names hold everyday words too
+        # ("night", "game"), so there the words alone do not make a question one of coding.
+        procedure_words = not self.kb.imported and any(self.index.knows(s) for s in r.stems()[1])
+        if coding or procedure_words:
             words = " ".join(t.surface for i, t in enumerate(r.tokens)
                              if not t.stop and not any(i in m.positions for m in r.intents)
                              and i not in ent.positions)

@@ -182,6 +182,7 @@ def test_a_year_we_do_not_have(engine):
     ("wrvu for 27447", "not_found"),
     ("modifier 99", "not_found"),
     ("rvu for a heart transplant", "not_found"),
+    ("biopsy of the vulva", "not_found"),  # procedure words without a curated code: not "out of scope"
     ("what's the weather in Boston", "out_of_scope"),
     ("icd10 code for cervical dysplasia", "out_of_scope"),
     ("tell me a joke", "out_of_scope"),
