@@ -422,7 +422,9 @@ class Engine:
         for score, situation in found[:1]:
             # "which modifier ...", or "52 or 53?" when the situation decides between them, favours it
             score += r.has("modifier_which") or any(m in situation.modifiers for m in r.entities.modifiers)
-            if score < topic_score or (score == topic_score and not about_modifier):
+            # a question that asks for a modifier is answered by the situation it describes, whatever general
+            # topic its other words touch ("planned second stage ... during the 90 day global - modifier?")
+            if not about_modifier and score <= topic_score:
                 break
             codes = self._situation_codes(r, known_codes, unknown_codes, fy, situation)
             planned = fy.rvus.get((codes[1], "")) if len(codes) > 1 and codes[1] not in known_codes else None

@@ -88,6 +88,9 @@ def test_a_question_about_one_code_is_not_a_topic(engine):
     ("doctor couldn't finish the scope because of poor prep, which modifier", "53"),
     ("patient came back in the post-op period with an unrelated rash, what modifier on the visit", "24"),
     ("second surgery in the global period for an unrelated condition", "79"),
+    # a question about a modifier: the situation wins over the global period's topic
+    ("staged second surgery during the 90 day global - modifier?", "58"),
+    ("return to the operating room for bleeding inside the 90-day global, modifier?", "78"),
 ])
 def test_a_described_situation_gets_its_modifier_first(engine, question, modifier):
     answer = ask(engine, question)
