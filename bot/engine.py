@@ -78,6 +78,8 @@ PAIR_JOIN_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bwith\b|\binto\b|\bin\b|\bfrom
                           r"\bor\b|\bon top of\b|(?<!\w)&(?!\w))\s*", re.I)
 MAX_NEAR = 4  # choices offered when no name is said whole (Engine._near_codes)
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
+# a candidate scored this much below the best still wins when its name says all the others say and more
+WIDE_MARGIN = 0.15
 COMPARED = re.compile(r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|similar to|crosswalk(?:ed)? to)\s+"
                       r"(?:cpt\s*(?:code\s*)?)?(\d{4}[0-9A-Z])\b", re.I)
 # the scope did not get where the planned work was, or that work was not done: the base code may apply
@@ -599,7 +601,8 @@ class Engine:
         if not cands:
             return [], [], []
         top = close_calls(cands)
-        chosen = _pick(top)
+        close = [*top, *(c for c in cands[len(top):] if c.score >= cands[0].score - WIDE_MARGIN)]
+        chosen = self._explains_most(r, close) or _pick(top)
         key = self._key_word(r)
         if chosen is None and key is not None:
             # near ties: the one name that says the question's rarest word explains it best ("I&D of a bartholin
@@ -615,6 +618,19 @@ class Engine:
             refined = self._refine(r, [c.code for c in top])  # "colposcope ... took one biopsy": 57455
             return (refined, cands, []) if len(refined) == 1 else ([], cands, top)
         return self._refine(r, [chosen.code]), cands, []
+
+    def _explains_most(self, r: Reading, top: list[Candidate]) -> Candidate | None:
+        """Among close candidates, the one name that says all that each other one says of the question and
+        more ("removed the nexplanon and inserted a new one": removal with insertion, not either alone; "knee
+        injection under ultrasound": the ultrasound-guided one, though its longer name scores a little less)."""
+        if len(top) < 2:
+            return None
+        asked = r.stems()[1]
+        said = {c.code: set(self.words.content_stems(c.alias)) & asked for c in top}
+        best = max(top, key=lambda c: len(said[c.code]))
+        if all(said[c.code] < said[best.code] for c in top if c.code != best.code):
+            return best
+        return None
 
     def _family_members(self, fy) -> dict[str, list[str]]:
         """Endoscopy families of a year: base code -> the codes whose RVU row names it as their base."""

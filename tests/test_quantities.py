@@ -109,3 +109,30 @@ def test_quantities_are_read_in_digits_words_and_units(text, measure, n):
 def test_compound_words_and_everyday_names_find_the_code(full, question, code):
     ans = full.answer(question)
     assert ans.status == "answered" and ans.codes[0] == code
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("removed the nexplanon and inserted a new one", "11983"),
+    ("took out the old implanon and put in a new one", "11983"),
+    ("nexplanon removal and reinsertion", "11983"),
+    ("knee injection under ultrasound", "20611"),
+    ("complicated drainage of a pilonidal cyst", "10081"),
+])
+def test_the_name_that_explains_more_of_the_question_wins(full, descriptors, question, code):
+    ans = full.answer(question)
+    assert ans.status == "answered" and ans.codes[0] == code
+    assert code in descriptors
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("nexplanon removal", "11982"), ("nexplanon insertion", "11981"), ("knee injection", "20610"),
+    ("pilonidal cyst drainage", "10080"),
+])
+def test_a_shorter_question_keeps_the_plain_code(full, question, code):
+    ans = full.answer(question)
+    assert ans.status == "answered" and ans.codes[0] == code
+
+
+def test_two_procedures_of_different_devices_stay_two_codes(full):
+    ans = full.answer("she removes the IUD and inserts a new one")
+    assert ans.codes[:2] == ["58301", "58300"]
