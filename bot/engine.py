@@ -626,7 +626,8 @@ class Engine:
         if len(top) < 2:
             return None
         asked = r.stems()[1]
-        said = {c.code: set(self.words.content_stems(c.alias)) & asked for c in top}
+        said = {c.code: max((set(self.words.content_stems(a)) & asked for a in self.index.aliases_of(c.code)
+                             if not NEGATED.search(a)), key=len, default=set()) for c in top}
         best = max(top, key=lambda c: len(said[c.code]))
         if all(said[c.code] < said[best.code] for c in top if c.code != best.code):
             return best
