@@ -136,3 +136,25 @@ def test_a_shorter_question_keeps_the_plain_code(full, question, code):
 def test_two_procedures_of_different_devices_stay_two_codes(full):
     ans = full.answer("she removes the IUD and inserts a new one")
     assert ans.codes[:2] == ["58301", "58300"]
+
+
+def test_destruction_of_a_malignant_lesion_bands_follow_the_file(kb, descriptors):
+    family = next(f for f in kb.lesion_sizes if f.id == "destruction_malignant")
+    for site in family.sites:
+        for i, code in enumerate(site.codes):
+            said = {round(float(n), 1) for n in re.findall(r"\d*\.?\d+", descriptors[code])}
+            top = family.bands[min(i, len(family.bands) - 1)]
+            assert top in said, (code, descriptors[code])
+            assert "mal" in descriptors[code].lower()
+
+
+@pytest.mark.parametrize(("question", "site_word", "size"), [
+    ("destroy a 0.8 cm skin cancer on the back", "back", 0.8),
+    ("ED&C of a 1.5 cm BCC on the nose", "nose", 1.5),
+    ("cryo of a 6 mm SCC on the hand", "hand", 0.6),
+])
+def test_a_destroyed_malignant_lesion_is_coded_by_site_and_size(full, kb, question, site_word, size):
+    family = next(f for f in kb.lesion_sizes if f.id == "destruction_malignant")
+    site = next(s for s in family.sites if site_word in s.words)
+    band = next((i for i, top in enumerate(family.bands) if size <= top), len(family.bands))
+    assert full.answer(question).codes == [site.codes[band]]
