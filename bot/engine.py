@@ -74,7 +74,9 @@ MODIFIER_INTENTS = ("modifier", "modifier_which")
 SURGICAL_GLOBALS = ("000", "010", "090", "YYY", "ZZZ")  # the modifiers CMS prices as rows of their own
 SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|\bthen\b|&(?!\w))\s*", re.I)
 # "is a D&C bundled into a hysteroscopy", "colposcopy with LEEP": the words that join the two sides of a pair
-PAIR_JOIN_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bwith\b|\binto\b|\bin\b|\bfrom\b|\bplus\b|\bvs\.?|\bversus\b|"
+# A comma or semicolon ends a clause rather than joining two procedures ("a cardiologist reads the ECG our nurse
+# ran, can we bill 93000?" is one test, not a pair), so it is not a pair's joining word.
+PAIR_JOIN_RE = re.compile(r"\s*(?:\+|\band\b|\bwith\b|\binto\b|\bin\b|\bfrom\b|\bplus\b|\bvs\.?|\bversus\b|"
                           r"\bor\b|\bon top of\b|(?<!\w)&(?!\w))\s*", re.I)
 MAX_NEAR = 4  # choices offered when no name is said whole (Engine._near_codes)
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text

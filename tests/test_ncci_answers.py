@@ -104,6 +104,12 @@ def test_a_pair_side_that_names_no_one_code_is_not_guessed(ncci_engine):
     assert answer.intent != "ncci_pair" or answer.status != "answered"
 
 
+def test_a_clause_before_a_comma_is_not_the_other_side_of_a_pair(ncci_engine):
+    # one test (an ECG) read by someone else, then "can we bill 93000?": not a question about two codes
+    answer = ncci_engine.answer("A cardiologist at the hospital reads the ECG our nurse ran, can we bill 93000?")
+    assert answer.intent not in ("ncci_pair", "bundling") and "NCCI" not in answer.title
+
+
 def test_does_59_unbundle_answers_by_the_modifier_indicator(ncci_engine):
     rows = [r for r in raw_rows("11102", "11300") if r[2] == "*"]
     answer = ncci_engine.answer("does 59 unbundle 11102 from 11300")
