@@ -348,6 +348,12 @@ class Engine:
         if not codes and not unknown_codes:
             codes, _, ambiguous = self._codes_by_words(r)
             counted = choose(kb.quantities, [c.code for c in ambiguous] or codes, r.text)
+            if counted is None and len(ambiguous) > 1:
+                # "knee x-ray 4 views": chest and abdomen x-rays that say "views" were offered beside the knee
+                # ones; the best-scored names alone decide the family
+                best = close_calls(sorted(ambiguous, key=lambda c: -c.score))
+                counted = choose(kb.quantities, [c.code for c in best], r.text) if len(best) < len(ambiguous) \
+                    else None
             if counted is not None and counted.band is not None and not counted.more_units:
                 # "trigger point injections in 3 muscles": the count or time stated picks the family member
                 codes, ambiguous = [counted.band.code], []

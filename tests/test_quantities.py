@@ -158,3 +158,17 @@ def test_a_destroyed_malignant_lesion_is_coded_by_site_and_size(full, kb, questi
     site = next(s for s in family.sites if site_word in s.words)
     band = next((i for i, top in enumerate(family.bands) if size <= top), len(family.bands))
     assert full.answer(question).codes == [site.codes[band]]
+
+
+@pytest.mark.parametrize(("question", "family", "n"), [
+    ("knee x-ray 4 views", "xray_knee_views", 4), ("hip x-ray 2 views", "xray_hip_views", 2),
+    ("chest x-ray 3 views", "xray_chest_views", 3), ("x-ray of the femur, 2 views", "xray_femur_views", 2),
+])
+def test_x_rays_whose_codes_count_views_take_the_views_stated(full, kb, question, family, n):
+    assert full.answer(question).codes == [band_code(kb, family, n)]
+
+
+def test_views_of_one_body_part_never_choose_another_parts_code(full, kb):
+    chest = {b.code for f in kb.quantities if f.id == "xray_chest_views" for b in f.bands}
+    for question in ("knee x-ray 4 views", "hip x-ray 2 views", "knee x-ray 1 view"):
+        assert not set(full.answer(question).codes) & chest

@@ -145,7 +145,9 @@ def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> Q
     candidates or the text states no quantity of its measure (the caller then asks back as before)."""
     if not candidates:
         return None
-    family = next((f for f in families if candidates[0] in f.codes), None)
+    # every candidate must be a member: "knee x-ray 4 views" that also fetched chest x-rays is not chosen
+    # among the chest codes
+    family = next((f for f in families if all(c in f.codes for c in candidates)), None)
     if family is None:
         return None
     amount = stated(text_, family.measure)
