@@ -217,3 +217,17 @@ def test_the_word_hospital_placing_a_service_does_not_ask_the_hospitals_payment(
                                       "hospital outpatient rate for 45378"])
 def test_the_hospitals_payment_asked_in_a_few_words(fac_engine, question):
     assert fac_engine.answer(question).intent == "hospital"
+
+
+@pytest.mark.parametrize(("question", "name", "value"), [
+    ("what does status indicator J1 mean?", "OPPS status indicator", "J1"),
+    ("what is SI N in opps", "OPPS status indicator", "N"),
+    ("asc payment indicator G2 meaning", "ASC payment indicator", "G2"),
+    ("what does J1 mean for the hospital", "OPPS status indicator", "J1"),
+])
+def test_an_indicator_asked_by_itself_is_explained(fac_engine, question, name, value):
+    knowledge = load_facility_knowledge(ROOT / "knowledge")
+    meaning = (knowledge.asc_payment if name.startswith("ASC") else knowledge.opps_status)[value].meaning
+    ans = fac_engine.answer(question)
+    assert ans.status == "answered" and ans.intent == "indicator_meaning"
+    assert ans.headline == f"{name} {value} means {meaning}."

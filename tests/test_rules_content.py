@@ -138,6 +138,7 @@ def test_same_day_visit_with_a_named_procedure_keeps_the_code_answer(engine):
     "795.03 vs 622.11 which one",
     "which MAC processes claims for a practice in Ohio",
     "how much will my insurance pay for my knee surgery",
+    "my patient wants to know how much she'll owe for her colonoscopy",
 ])
 def test_out_of_scope_questions_are_declined_without_a_card(engine, question):
     answer = ask(engine, question)

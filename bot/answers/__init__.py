@@ -57,6 +57,7 @@ TABLE: dict[str, str] = {
     "asc": "asc.answer",
     "site_of_service": "site_of_service.answer",
     "anesthesia": "anesthesia.answer",
+    "indicator_meaning": "indicator_meaning.answer",
     "bundling": "bundling.pair",
     "units": "units.answer",
     "sized": "sized.answer",

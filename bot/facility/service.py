@@ -33,6 +33,11 @@ LEVEL_II_RE = re.compile(r"^[A-V][0-9]{4}$")
 MINUTES_RE = re.compile(r"\b(\d{1,4}(?:\.\d+)?)\s*(?:-\s*)?(min|mins|minute|minutes|h|hr|hrs|hour|hours)\b", re.I)
 NOT_OURS = ("modifier", "modifier_which", "set_preference", "visit_with_procedure", "global", "rvu")
 MAX_MINUTES = 24 * 60
+# "status indicator J1", "payment indicator of A2", "SI N", "pi g2": the indicator after its name; or any
+# letter-and-digit indicator standing alone ("what does J1 mean" with "hospital"/"asc" words around it)
+INDICATOR_RE = re.compile(r"\b(?:(?:status|payment)\s+indicators?|si|pi)\s*(?:of\s+|for\s+|is\s+)?[\"'(]?"
+                          r"([a-z][0-9]?)\b|\b([a-z][0-9])\b", re.I)
+MAX_INDICATOR_TEXT = 400  # an indicator question is short; a long text is not read for one
 
 
 def is_anesthesia_code(code: str) -> bool:
@@ -115,6 +120,10 @@ class Facility:
         hospital = r.has("hospital") and not site and (r.has("payment") or len(r.intents) == 1
                                                        or not _only_the_word(r, "hospital"))
         asc = r.has("asc") and not site
+        if not ent.codes and not site and (r.has("hospital") or r.has("asc")):
+            named = self.indicator_named(r.text)
+            if named:  # "what does status indicator J1 mean": the indicator itself is the subject
+                return make("indicator_meaning", subject=named)
         if not (site or hospital or asc):
             return None
         if r.has("multiple_procedures") or (r.has("compare") and not site and len(ent.codes) > 1):
@@ -154,6 +163,17 @@ class Facility:
             codes = [(primary[0] if primary else top[0]).code]
         return make("anesthesia", codes=codes[:1], settings=("facility",), localities=list(ent.localities),
                     minutes=minutes_in(r.text))
+
+    def indicator_named(self, text: str) -> str:
+        """The OPPS status or ASC payment indicator a question names ("status indicator J1", "SI Q1", "what
+        is a G2"), or "". A one-letter indicator counts only right after the word indicator, SI or PI; a
+        letter-and-digit one anywhere."""
+        known = set(self.knowledge.opps_status) | set(self.knowledge.asc_payment)
+        for m in INDICATOR_RE.finditer(text[:MAX_INDICATOR_TEXT]):
+            value = (m.group(1) or m.group(2) or "").upper()
+            if value in known:
+                return value
+        return ""
 
     # --- lookups --------------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ from bot.understanding.reading import Reading
 KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
          "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units", "sized",
-         "quantity", "repair")
+         "quantity", "repair", "indicator_meaning")
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Ask:
     localities: list[Locality] = field(default_factory=list)  # named, or the person's saved one
     years: list[int] = field(default_factory=list)  # loaded years the question names
     problem: str = ""  # for `not_found`: what was missing
-    subject: str = ""  # for `not_found`: the words or number the problem is about
+    subject: str = ""  # for `not_found`: the words or number the problem is about; `indicator_meaning`: the indicator
     component: str = ""  # for `value`: the pricing row asked about ("", "26", "TC", "53")
     state_localities: list[Locality] = field(default_factory=list)  # a state named without a locality
     after: bool = False  # for `visit_with_procedure`: the visit is after the procedure, in its global
