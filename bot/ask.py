@@ -12,13 +12,12 @@ error text: a Slack channel may read it).
 
 from __future__ import annotations
 
-import logging
-
 from bot.answer import Answer
 from bot.engine import AskContext, Engine
+from bot.lazylog import LazyLogger
 from bot.preferences import PreferencesError, PreferenceStore, default_preferences
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)
 NOT_SAVED = "I couldn't save that, so I won't remember it next time (the bot's storage is not writable)."
 
 

@@ -20,16 +20,15 @@ import contextlib
 import hashlib
 import importlib
 import json
-import logging
 import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from bot.knowledge import KnowledgeBase
+from bot.lazylog import LazyLogger
 from bot.records import CodeEntry, FeeYear
 from bot.understanding.procedures import ProcedureIndex
 from bot.understanding.words import Words
@@ -38,7 +37,7 @@ if TYPE_CHECKING:
     from bot.store import Store
     from bot.understanding.name_search import NameSearch
 
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)
 INDEX_FORMAT = 3  # bump when ProcedureIndex or the naming rules change shape
 T = TypeVar("T")
 # The modules whose code shapes what is cached: a change to any of them invalidates every cache entry.
@@ -245,6 +244,7 @@ def save(cache_dir: Path, kind: str, key: str, value: object) -> None:
         cache_dir.mkdir(parents=True, exist_ok=True)
         for old in (*cache_dir.glob(f"{kind}-*.json"), *cache_dir.glob(f"{kind}-*.pickle")):
             old.unlink(missing_ok=True)
+        import tempfile  # only when a cache is written (a start that reads caches skips it)
         fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=f".{kind}-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -372,6 +372,7 @@ def name_index(kb: KnowledgeBase, words: Words, cache_dir: Path | None, key: str
 def _write_names_file(path: Path, kb: KnowledgeBase, cache_dir: Path) -> None:
     """The name tables in a cache file of their own, written beside and swapped in whole."""
     cache_dir.mkdir(parents=True, exist_ok=True)
+    import tempfile
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".names-")
     os.close(fd)
     try:

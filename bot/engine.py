@@ -11,7 +11,6 @@ It never guesses: no code found is `not_found`, several equally likely codes is 
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from bot.facility.db import load as load_facility_data
 from bot.facility.service import Facility
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, shipped_dir
+from bot.lazylog import LazyLogger
 from bot.store import NcciTables, Store
 from bot.understanding.ask import Ask
 from bot.understanding.entities import (
@@ -62,7 +62,7 @@ from bot.understanding.words import Words, clean
 
 CODE_INTENTS = ("change", "multiple_procedures", "which_code", "compare", "visit_with_procedure", "global", "payment",
                 "rvu", "describe")
-log = logging.getLogger(__name__)
+log = LazyLogger(__name__)
 T = TypeVar("T")
 COMPONENT_MODIFIERS = ("26", "TC", "53")
 VISIT_ADD_ONS = ("G2211",)

@@ -98,7 +98,7 @@ def applies(edit: PtpEdit, when: date) -> bool:
     return (effective is None or effective <= when) and (deleted is None or when < deleted)
 
 
-@dataclass
+@dataclass(repr=False)
 class SetChoice:
     """The edit set used for a date of service, and why another could not be."""
 
@@ -135,7 +135,7 @@ def choose_set(tables: NcciTables, kind: str, setting: str, when: date) -> SetCh
     return choice
 
 
-@dataclass
+@dataclass(repr=False)
 class PairVerdict:
     """What NCCI says about two codes billed together on one date of service."""
 
@@ -169,7 +169,7 @@ def pair(tables: NcciTables, a: str, b: str, when: date, setting: str = "practit
     return verdict
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Dropped:
     """A same-day code NCCI bundles into another, or one a modifier lets through."""
 

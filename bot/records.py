@@ -2,7 +2,8 @@
 
 Every record is a frozen dataclass so the engine can share them freely between questions (and threads)
 without copying. Numbers are kept exactly as CMS prints them (floats parsed from two-decimal strings);
-money is only computed in `bot.fees`.
+money is only computed in `bot.fees`. Their generated `repr` stays: the knowledge fingerprints that key the
+caches (`bot.catalog.words_digest`, `kb_fingerprint`) are digests of it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Release:
         return f"CY{self.year} CMS PFS {self.name}, CF ${self.conversion_factor:.4f}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Rvu:
     """One pricing row of the national RVU file: a code (and modifier, for component rows) in one year."""
 
@@ -63,7 +64,7 @@ class Rvu:
         return (self.code, self.modifier)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Locality:
     """A Medicare payment locality and its geographic practice cost indices for one year."""
 
@@ -87,7 +88,7 @@ class Locality:
         return f"{name} ({self.state}, locality {self.mac}-{self.number})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class FeeYear:
     """Everything needed to price a service in one year: the release, its rows and its localities."""
 
@@ -130,7 +131,7 @@ class Modifier:
     see_also: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GlobalPeriod:
     """A global surgery indicator (000, 010, 090, MMM, XXX, YYY, ZZZ) and what it means for billing."""
 
@@ -141,7 +142,7 @@ class GlobalPeriod:
     modifiers: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PaymentStatus:
     """How Medicare pays a code of one RVU-file status, in words (knowledge/payment_status.yaml)."""
 

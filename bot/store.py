@@ -41,7 +41,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import shutil
 import sqlite3
 import threading
 import time
@@ -56,6 +55,7 @@ from bot.records import FeeYear, Locality, Release, Rvu
 
 if TYPE_CHECKING:  # the CMS readers are only needed to import; `load_store` must start fast
     from bot.cms import CmsInput, CountyFile, RvuFile, ZipLocalityFile
+    from bot.store_reports import ImportReport, StoreStatus  # `kb import` and `kb status` only
 
 FORMAT = 2  # 1 was the pickle-based store.json + objects/ of earlier versions
 DATABASE = "store.sqlite3"
@@ -85,7 +85,7 @@ def default_data_dir() -> Path:
 # --- records ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class SourceFile:
     """A file an import read: enough to prove later which CMS file a number came from."""
 
@@ -104,126 +104,6 @@ class SourceFile:
     def of(cls, item: CmsInput, kind: str) -> SourceFile:
         return cls(name=item.name, kind=kind, sha256=item.sha256, size=len(item.data), archive=item.archive,
                    archive_sha256=item.archive_sha256)
-
-
-@dataclass(frozen=True)
-class ImportedRelease:
-    """One RVU release an import wrote."""
-
-    name: str
-    year: int
-    title: str
-    released: str
-    conversion_factor: float
-    qp_conversion_factor: float | None
-    rows: int
-    codes: int
-    localities: int
-    replaced: bool  # a release of the same name was in the store before
-    source: SourceFile
-
-
-@dataclass
-class ImportReport:
-    """What `import_paths` did, for the CLI to print and tests to check."""
-
-    data_dir: Path
-    releases: list[ImportedRelease] = field(default_factory=list)
-    localities: int = 0  # localities in the GPCI files imported
-    county_areas: int = 0  # localities described by the county files imported
-    zips: int = 0  # ZIP codes imported
-    zip_year_quarter: str = ""
-    sources: list[SourceFile] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    ncci: list[str] = field(default_factory=list)  # one line per NCCI edit set imported
-    seconds: float = 0.0
-
-    def lines(self) -> list[str]:
-        """The report as text, one fact a line."""
-        out = [f"Imported into {self.data_dir} in {self.seconds:.2f} s:"]
-        for r in self.releases:
-            qp = f", QP CF ${r.qp_conversion_factor:.4f}" if r.qp_conversion_factor else ""
-            out.append(f"  {r.name}  {r.title}{', released ' + r.released if r.released else ''}: "
-                       f"{r.rows:,} rows, {r.codes:,} codes, CF ${r.conversion_factor:.4f}{qp}, "
-                       f"{r.localities} localities{' (replaced the earlier import)' if r.replaced else ''}")
-        if self.localities and not self.releases:
-            out.append(f"  GPCIs: {self.localities} localities")
-        if self.county_areas:
-            out.append(f"  counties: {self.county_areas} localities described")
-        if self.zips:
-            out.append(f"  ZIP codes: {self.zips:,} ({_quarter(self.zip_year_quarter)})")
-        out.extend(f"  NCCI {line}" for line in self.ncci)
-        out.extend(f"note: {n}" for n in self.notes)
-        return out
-
-
-@dataclass(frozen=True)
-class ReleaseStatus:
-    """One stored release, as `cptbot kb status` shows it."""
-
-    name: str
-    year: int
-    title: str
-    released: str
-    conversion_factor: float
-    qp_conversion_factor: float | None
-    rows: int
-    codes: int
-    localities: int
-    counties_from: str  # the county file whose counties its localities carry ("" for none)
-    default: bool  # the newest release of its year: the one answers use
-    imported: str  # when, ISO 8601 UTC
-    sources: tuple[SourceFile, ...]
-
-
-@dataclass(frozen=True)
-class ZipStatus:
-    zips: int
-    year_quarter: str
-    localities: int
-    imported: str
-    source: SourceFile
-
-
-@dataclass(frozen=True)
-class StoreStatus:
-    """Everything `cptbot kb status` reports about a data directory."""
-
-    data_dir: Path
-    releases: list[ReleaseStatus]  # newest first
-    county_files: list[tuple[int, int, SourceFile]]  # (year, localities described, source)
-    zip: ZipStatus | None
-    ncci: list[EditSet] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        if not self.releases and self.zip is None and not self.county_files and not self.ncci:
-            return [f"No CMS data imported in {self.data_dir}: answers use the shipped knowledge base. "
-                    "Import the RVU zip from CMS with `cptbot kb import RVU26C.zip`."]
-        out = [f"Data directory: {self.data_dir}"]
-        for r in self.releases:
-            qp = f", QP CF ${r.qp_conversion_factor:.4f}" if r.qp_conversion_factor else ""
-            out.append(f"{r.name}  {r.title}{f' (default for CY{r.year})' if r.default else ''}")
-            out.append(f"  {r.codes:,} codes, {r.rows:,} rows, CF ${r.conversion_factor:.4f}{qp}, "
-                       f"released {r.released or 'date not stated'}, {r.localities} localities"
-                       f"{', counties from ' + r.counties_from if r.counties_from else ''}; imported {r.imported}")
-            out.extend(f"  {s.display}  sha256 {s.sha256}" for s in r.sources)
-        for year, areas, source in self.county_files:
-            out.append(f"County file CY{year}: {areas} localities  {source.display}  sha256 {source.sha256}")
-        if self.zip:
-            z = self.zip
-            out.append(f"ZIP codes: {z.zips:,} ({_quarter(z.year_quarter)}) in {z.localities} localities; "
-                       f"imported {z.imported}")
-            out.append(f"  {z.source.display}  sha256 {z.source.sha256}")
-        for s in self.ncci:
-            what = (f"{s.rows:,} pairs, {s.active:,} active" if s.kind == "ptp" else f"{s.rows:,} codes")
-            out.append(f"NCCI {'PTP edits' if s.kind == 'ptp' else 'MUEs'}, {s.setting}, {s.quarter}: {what}; "
-                       f"imported {s.imported}")
-            out.extend(f"  {f.display}  sha256 {f.sha256}" for f in s.sources)
-        return out
-
-
-def _quarter(year_quarter: str) -> str:
-    return f"{year_quarter[:4]} Q{year_quarter[4:]}" if len(year_quarter) == 5 else year_quarter
 
 
 # --- the loaded store -----------------------------------------------------------------------------------
@@ -406,7 +286,7 @@ class ZipTable(Mapping[str, tuple[str, str]]):
         return self._count
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class EditSet:
     """One imported NCCI table: the PTP edits or the MUEs of one setting, effective from one quarter."""
 
@@ -426,7 +306,7 @@ class EditSet:
         return quarter_label(date.fromisoformat(self.effective))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PtpEdit:
     """One PTP edit as CMS lists it: `column1` is paid, `column2` is denied when both are billed."""
 
@@ -439,7 +319,7 @@ class PtpEdit:
     prior_1996: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Mue:
     code: str
     value: int
@@ -496,7 +376,7 @@ def _sort_key(fee_year: FeeYear) -> tuple[int, str]:
     return (fee_year.release.year, fee_year.release.name)
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Store:
     """What the data directory holds, ready for the engine.
 
@@ -657,6 +537,8 @@ def load_store(data_dir: Path | None = None) -> Store | None:
 
 def status(data_dir: Path | None = None) -> StoreStatus:
     """What `cptbot kb status` prints: releases with counts, conversion factors and source SHA-256."""
+    from bot.store_reports import ReleaseStatus, StoreStatus, ZipStatus
+
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     doc = _read_manifest(data_dir) or {"releases": {}, "counties": {}, "zip": None}
     counties = doc.get("counties", {})
@@ -685,7 +567,7 @@ def status(data_dir: Path | None = None) -> StoreStatus:
 # --- importing ---------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class _Parsed:
     """Everything read from the inputs, before anything is written."""
 
@@ -904,6 +786,8 @@ def _insert_rvus(con: sqlite3.Connection, release: str, rows: Iterable[Rvu]) -> 
 def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: ImportReport) -> dict:
     """The new manifest: the current one with this import's releases, GPCIs, counties and ZIPs applied
     (their rows written into `con`, the database being built)."""
+    from bot.store_reports import ImportedRelease
+
     now = _now()
     doc = {"format": FORMAT, "updated": now, "releases": dict(current["releases"]),
            "counties": dict(current.get("counties", {})), "zip": current.get("zip"),
@@ -1110,6 +994,7 @@ def _remove_format_1(data_dir: Path, report: ImportReport) -> None:
     if old.exists() or (data_dir / "objects").is_dir():
         with contextlib.suppress(OSError):
             old.unlink()
+        import shutil
         with contextlib.suppress(OSError):
             shutil.rmtree(data_dir / "objects")
         report.notes.append("removed the data of an earlier cptbot version (store.json, objects/)")
@@ -1130,6 +1015,7 @@ def import_paths(paths: Iterable[str | Path], data_dir: Path | None = None,
     """
     from bot.cms import EXPECTED, KINDS, CmsFileError, classify, gather_inputs
     from bot.ncci_files import is_ncci, read_ncci
+    from bot.store_reports import ImportReport
 
     started = time.perf_counter()
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
@@ -1148,6 +1034,8 @@ def import_paths(paths: Iterable[str | Path], data_dir: Path | None = None,
     ptps, mues, ncci_notes = read_ncci(ncci_paths, effective) if ncci_paths else ([], [], [])
     report.notes.extend(ncci_notes)
     tmp = data_dir / f".{DATABASE}.tmp-{os.getpid()}-{time.time_ns()}"
+    import shutil  # only an import copies; a start that reads the store skips it
+
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         with _import_lock(data_dir):

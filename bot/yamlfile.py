@@ -53,7 +53,7 @@ def _line_loader() -> type:
     return LineLoader
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Problem:
     file: str
     line: int
@@ -65,7 +65,7 @@ class Problem:
         return f"{self.file}:{self.line}: {self.entry}: {self.field}: {self.message}"
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Problems:
     """Every problem found in one pass, so a user fixes them all at once instead of one per run."""
 

@@ -18,7 +18,6 @@ import fcntl
 import json
 import os
 import sqlite3
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -65,7 +64,7 @@ def _rows_for(d: Dataset) -> tuple[str, list[tuple]]:
     return TABLES[d.kind], [(d.period, *r) for r in d.rows]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Written:
     kind: str
     period: str
@@ -82,6 +81,7 @@ def write(datasets: list[Dataset], data_dir: Path) -> list[Written]:
     Raises FacilityStoreError when the directory
     cannot be written; the previous database is then unchanged.
     """
+    import tempfile  # only an import writes; readers skip it
     path = data_dir / DB_NAME
     tmp = None
     try:
@@ -165,7 +165,7 @@ def _lock(data_dir: Path) -> Iterator[None]:
 
 # --- reading -------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class DatasetInfo:
     kind: str
     period: str

@@ -15,14 +15,14 @@ PAID = ("yes", "no", "sometimes")
 PLACES = ("office", "asc", "hospital")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Indicator:
     code: str
     paid: str  # "yes", "no", "sometimes": is there a separate payment
     meaning: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class FacilityKnowledge:
     opps_status: dict[str, Indicator]
     asc_payment: dict[str, Indicator]

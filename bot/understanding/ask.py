@@ -45,7 +45,7 @@ KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change
          "quantity", "repair", "indicator_meaning")
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Ask:
     """One question's kind of ask and its subjects. Built by `Engine.ask`, read by one answerer."""
 

@@ -44,7 +44,7 @@ ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an"
                       "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga"}
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Entities:
     codes: list[str] = field(default_factory=list)  # in the order written, unique
     code_modifiers: dict[str, str] = field(default_factory=dict)  # "57461-53" -> {"57461": "53"}

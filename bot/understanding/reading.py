@@ -14,7 +14,7 @@ from bot.understanding.intents import IntentMatch
 from bot.understanding.words import Token
 
 
-@dataclass
+@dataclass(repr=False, eq=False)
 class Reading:
     """What the engine understood of a question (kept for tests and `cptbot ask --explain`)."""
 

@@ -31,7 +31,7 @@ _NEGATED_VERBS = frozenset({"done", "performed", "perform"})
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Cleaned:
     text: str
     truncated: bool
@@ -69,7 +69,7 @@ def stem(word: str) -> str:
     return word
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Token:
     surface: str  # as typed (lower-cased, after rewrites)
     word: str  # after spelling correction
