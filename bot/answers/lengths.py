@@ -31,14 +31,14 @@ if TYPE_CHECKING:
 FILE = "repair_lengths.yaml"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Band:
     code: str
     low: float  # the band holds lengths from `low` (0: any) ...
     high: float | None  # ... up to `high` cm; None: over the previous band
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class SiteGroup:
     name: str
     words: tuple[str, ...]
@@ -47,7 +47,7 @@ class SiteGroup:
     more_per: float = 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Family:
     id: str
     title: str
@@ -114,7 +114,7 @@ def load_families(root: Path, problems: Problems) -> tuple[Family, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Coded:
     site: SiteGroup
     total: float
@@ -123,7 +123,7 @@ class Coded:
     more_units: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class RepairMatch:
     family: Family
     coded: tuple[Coded, ...]  # one per site group with lengths; empty when a length or the site is missing

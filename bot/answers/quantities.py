@@ -33,7 +33,7 @@ MINUTES_RE = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:-|to)?\s*(?:minutes?|mins?|mi
 HOUR_RE = re.compile(r"\b(?:an|one|1)\s+hours?\b|\bhalf\s+(?:an\s+)?hour\b", re.I)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Band:
     code: str
     low: int
@@ -50,7 +50,7 @@ class Band:
         return f"{self.low}-{self.high} {counted}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class Family:
     """One family of codes chosen by a stated quantity, as written in quantities.yaml."""
 
@@ -132,7 +132,7 @@ def stated(text_: str, measure: str) -> int | None:
     return find_count(text_)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False, eq=False)
 class QuantityMatch:
     family: Family
     amount: int
