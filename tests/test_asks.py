@@ -98,3 +98,19 @@ def test_two_values_asked_of_one_code_are_both_in_the_first_sentence(full, cms_r
     answer = full.answer(question)
     assert answer.status == "answered" and answer.codes == ["66984"]
     assert f"work RVU {row.work:.2f}" in answer.headline and f"global {row.global_days}" in answer.headline
+
+
+def test_an_x_ray_title_keeps_its_word(full):
+    answer = full.answer("rvu for 72020")
+    assert answer.title.startswith("72020 · X-ray") and "xray" not in answer.title.lower().replace("x-ray", "")
+
+
+@pytest.mark.parametrize(("question", "words"), [
+    ("thoracic spine x-ray 3 views", ("thorac spine", "3vws")),  # CMS glues the count to "vws"
+    ("lumbar spine xray 4 views", ("spine 4/>vws",)),  # CMS writes this one "l-2 spine"
+])
+def test_spine_x_rays_are_found_by_region_and_views(full, cms_rvus, question, words):
+    code = next(r.code for r in cms_rvus[2026].rows
+                if r.code.startswith("72") and not r.modifier and all(w in r.description for w in words))
+    answer = full.answer(question)
+    assert answer.codes[:1] == [code] and "72020" not in answer.codes, answer.headline

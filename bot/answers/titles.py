@@ -12,6 +12,8 @@ from bot.knowledge import KnowledgeBase
 from bot.records import Rvu
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[&/][A-Za-z0-9]+)*")
+_NUMBER_GLUED = re.compile(r"^(\d+)([a-z]{2,})$")
+_COMPOUND_TAIL = re.compile(r"(?:^|[^A-Za-z0-9])[A-Za-z]-$")  # a single letter and a hyphen just before a word
 
 
 def expanded(descriptor: str, abbreviations: dict[str, str]) -> str:
@@ -20,8 +22,13 @@ def expanded(descriptor: str, abbreviations: dict[str, str]) -> str:
     def one(m: re.Match) -> str:
         word = m.group(0)
         key = word.lower()
+        if _COMPOUND_TAIL.search(descriptor, 0, m.start()):
+            return word  # the second half of "X-ray", "B-scan": already a word, not an abbreviation
         if key in abbreviations:
             return abbreviations[key]
+        glued = _NUMBER_GLUED.match(key)
+        if glued and glued.group(2) in abbreviations:  # "3vws": "3 views"
+            return f"{glued.group(1)} {abbreviations[glued.group(2)]}"
         if "/" in key or "&" in key:
             parts = re.split(r"([&/])", word)
             return " ".join(abbreviations.get(p.lower(), p) for p in parts if p not in ("/", "&")) \

@@ -35,7 +35,7 @@ from bot.records import CodeEntry
 from bot.understanding.procedures import UNKNOWN_WORD_WEIGHT, Candidate, Spot, _window, opposite, score_alias
 from bot.understanding.words import Words
 
-NAMES_FORMAT = 2  # bump when the tables or the way names are made change
+NAMES_FORMAT = 3  # bump when the tables or the way names are made change
 # The names a question's words fetch are bounded: its rarest words are asked for until about this many names
 # would come back (a common word such as "removal" is still scored, it just fetches nothing by itself), so
 # a query stays a fraction of a millisecond whatever the words.
