@@ -114,3 +114,10 @@ def test_spine_x_rays_are_found_by_region_and_views(full, cms_rvus, question, wo
                 if r.code.startswith("72") and not r.modifier and all(w in r.description for w in words))
     answer = full.answer(question)
     assert answer.codes[:1] == [code] and "72020" not in answer.codes, answer.headline
+
+
+def test_stopping_smoking_is_not_a_stopped_procedure_and_the_cms_sign_is_kept(full, cms_rvus):
+    answer = full.answer("spent 20 minutes counseling her to stop smoking")
+    row = next(r for r in cms_rvus[2026].rows if r.code == "99407" and not r.modifier)
+    assert answer.codes[:1] == ["99407"] and "53" not in answer.modifiers
+    assert ">" in row.description and "> 10 min" in answer.headline  # "more than 10", never "10 min"

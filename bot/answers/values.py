@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 from bot import replies
 from bot.answer import Answer, Fact, Section
 from bot.answers.codes import finish
-from bot.answers.titles import title_of
-from bot.catalog import expand_descriptor
+from bot.answers.titles import expanded, title_of
 from bot.fees import PRICING_MODIFIERS
 from bot.understanding.procedures import close_calls
 
@@ -54,7 +53,8 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     kb, fy = engine.kb, ask.fy
     code, modifier = ask.codes[0], ask.component
     row = replies.row_of(fy, code, modifier)
-    plain = "" if code in kb.codes else expand_descriptor(row.description, kb.abbreviations, engine.words)
+    # shown to the reader: CMS's signs and punctuation kept ("> 10 min" is not "10 min")
+    plain = "" if code in kb.codes else expanded(row.description, kb.abbreviations)
     what = ask.what if ask.what in ("rvu", "payment", "global", "describe") else "describe"
     ans = replies.code_card(kb, code, fy, what, ask.settings, ask.localities, modifier, plain)
     if row.modifier:
