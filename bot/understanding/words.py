@@ -97,6 +97,7 @@ class Words:
         self.recording = False  # while True, the tables made are kept for `made_tables`
         self._stem_cache: dict[str, str] = {}
         self._corrections: dict[str, str] = {}  # unknown word -> its correction (or itself)
+        self._content_cache: dict[str, tuple[str, ...]] = {}  # text -> content_stems(text) (no correction)
 
     def learn(self, words: set[str]) -> None:
         """Words the spelling corrector may correct towards (every word of every synonym and keyword)."""
@@ -182,8 +183,14 @@ class Words:
     def content_stems(self, text: str) -> tuple[str, ...]:
         """The stems a name is matched by: stopwords and negation words left out, the words a negation
         excludes marked `not_` (see `marked_stems`)."""
+        cached = self._content_cache.get(text)
+        if cached is not None:  # code names are read again on every question that weighs them
+            return cached
         tokens = self.tokens(text, correct=False)
-        return tuple(s for t, s in zip(tokens, self.marked_stems(tokens), strict=True) if s and not t.stop)
+        made = tuple(s for t, s in zip(tokens, self.marked_stems(tokens), strict=True) if s and not t.stop)
+        if len(self._content_cache) < 100_000:  # bounded: question text passes through here too
+            self._content_cache[text] = made
+        return made
 
     def marked_stems(self, tokens: list[Token]) -> list[str]:
         """Each token's stem; "" for a negation word, `not_<stem>` for the one or two words it excludes.
