@@ -232,7 +232,7 @@ class Engine:
     def find_procedures(self, reading: Reading, text: str | None = None) -> list[Candidate]:
         """Codes named by the words of the question, or of `text` (one side of "X and Y")."""
         if text is None:
-            return self.index.search(*reading.stems())
+            return self._searched(reading)
         tokens = self.words.tokens(text)
         skip = {i for i, t in enumerate(tokens) if t.word.isdigit()}
         for m in self.intent_matcher.match(tokens):
@@ -544,14 +544,22 @@ class Engine:
         """Codes to offer beside `best` when none of `best` names the question's rarest word that some code
         name uses (the word that most tells the procedure apart): the candidates that do name it. [] when
         `best` names it, or no code does."""
-        stems, content = r.stems()
         key = self._key_word(r)
         if key is None or any(key in self.words.content_stems(c.alias) for c in best):
             return []
         pool = cands if any(key in self.words.content_stems(c.alias) for c in cands) else \
-            self.index.search(stems, content, loose=True)
+            self._searched(r, loose=True)
         fy = self.kb.years[self._year(r)]
         return [c for c in pool if key in self.words.content_stems(c.alias) and replies.row_of(fy, c.code) is not None]
+
+    def _searched(self, r: Reading, loose: bool = False) -> list[Candidate]:
+        """The name index searched with the question's words, once per question for each mode: deciding the
+        ask consults it from several steps (the codes named, the rarest word's codes, the near codes)."""
+        key = "search:loose" if loose else "search"
+        found = r.memo.get(key)
+        if found is None:
+            found = r.memo[key] = self.index.search(*r.stems(), loose=loose)
+        return list(found)  # type: ignore[call-overload]
 
     def _names_out_of_scope_words(self, r: Reading) -> bool:
         """Whether one code's name explains the whole question, the words that sounded out of scope included
@@ -566,10 +574,9 @@ class Engine:
         ("removal of a full arm cast": CMS names removal or bivalving of a full arm or leg cast), best
         first; [] when none does."""
         fy = self.kb.years[self._year(r)]
-        stems, content = r.stems()
-        if len(content) < 2:
+        if len(r.stems()[1]) < 2:
             return []
-        loose = [c for c in self.index.search(stems, content, loose=True) if replies.row_of(fy, c.code) is not None]
+        loose = [c for c in self._searched(r, loose=True) if replies.row_of(fy, c.code) is not None]
         loose.sort(key=lambda c: (-c.explains, -c.score, c.code))
         return [c.code for c in loose[:MAX_NEAR]]
 
