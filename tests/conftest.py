@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from pathlib import Path
@@ -90,3 +91,20 @@ def ncci_imported(imported, tmp_path_factory) -> dict:
     shutil.copytree(imported["data_dir"], data_dir)
     report = import_paths([PTP_ZIP, MUE_CSV], data_dir)
     return {"data_dir": data_dir, "report": report}
+
+
+@pytest.fixture(scope="session")
+def full(imported) -> Engine:
+    """The engine over the imported CMS files (the `imported` data directory)."""
+    return Engine.load(data_dir=imported["data_dir"])
+
+
+@pytest.fixture(scope="session")
+def descriptors() -> dict[str, str]:
+    """Each CY2026 code's CMS short descriptor, read straight from the RVU file."""
+    out: dict[str, str] = {}
+    with open(RVU_FILES[2026], encoding="utf-8-sig", newline="") as f:
+        for row in csv.reader(f):
+            if len(row) > 2 and len(row[0]) == 5 and not row[1]:
+                out.setdefault(row[0], row[2])
+    return out

@@ -4,29 +4,11 @@ asks back; a length outside every band is said. Every band is checked against th
 
 from __future__ import annotations
 
-import csv
 import re
 
 import pytest
 
 from bot.answers.lengths import band_of
-from bot.engine import Engine
-from tests.conftest import RVU_FILES
-
-
-@pytest.fixture(scope="module")
-def full(imported) -> Engine:
-    return Engine.load(data_dir=imported["data_dir"])
-
-
-@pytest.fixture(scope="module")
-def descriptors() -> dict[str, str]:
-    out: dict[str, str] = {}
-    with open(RVU_FILES[2026], encoding="utf-8-sig", newline="") as f:
-        for row in csv.reader(f):
-            if len(row) > 2 and len(row[0]) == 5 and not row[1]:
-                out.setdefault(row[0], row[2])
-    return out
 
 
 def numbers(descriptor: str) -> set[float]:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.answer import Answer, Section
-from bot.answers.patterns import PatternIndex, patterns_problem
+from bot.answers.patterns import patterns_problem
 from bot.answers.rules_yaml import load_entries, text, texts
-from bot.answers.sized import lesion_sizes
-from bot.understanding.words import Token, Words
+from bot.answers.sized import SiteFamilies, lesion_sizes
+from bot.understanding.words import Token
 from bot.yamlfile import Problems, is_text, is_text_list
 
 if TYPE_CHECKING:
@@ -150,21 +150,8 @@ def band_of(site: SiteGroup, total: float) -> tuple[Band | None, int]:
     return None, 0
 
 
-class RepairFinder:
+class RepairFinder(SiteFamilies):
     """Which repair family a question describes, with each site group's lengths (None when none fits)."""
-
-    def __init__(self, families: tuple[Family, ...], words: Words):
-        self.words = words
-        self.families = families
-        self.index: PatternIndex[Family] = PatternIndex([(f, f.when) for f in families], words,
-                                                         [f.unless for f in families])
-
-    def vocabulary(self) -> set[str]:
-        words = self.index.vocabulary()
-        for family in self.families:
-            for site in family.sites:
-                words.update(w.lower() for w in site.words)
-        return words
 
     def find(self, tokens: list[Token], text_: str) -> RepairMatch | None:
         found = self.index.matches(tokens)

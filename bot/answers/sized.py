@@ -134,14 +134,16 @@ class SizedMatch:
     more: tuple[tuple[float, Site], ...] = ()  # further lesions, each with its own size and site
 
 
-class SizeFinder:
-    """Which family a question describes, with the site and size it states (None when no family fits)."""
+class SiteFamilies:
+    """Families of codes described by words and split by body-site groups (lesions by size here, wound repairs
+    by length in bot/answers/lengths.py): the index of their patterns, and the words their sites teach the
+    spelling corrector. Each finder adds how it reads its measure."""
 
-    def __init__(self, families: tuple[Family, ...], words: Words):
+    def __init__(self, families: tuple[Any, ...], words: Words):
         self.words = words
         self.families = families
-        self.index: PatternIndex[Family] = PatternIndex([(f, f.when) for f in families], words,
-                                                         [f.unless for f in families])
+        self.index: PatternIndex[Any] = PatternIndex([(f, f.when) for f in families], words,
+                                                      [f.unless for f in families])
 
     def vocabulary(self) -> set[str]:
         words = self.index.vocabulary()
@@ -149,6 +151,10 @@ class SizeFinder:
             for site in family.sites:
                 words.update(w.lower() for w in site.words)
         return words
+
+
+class SizeFinder(SiteFamilies):
+    """Which family a question describes, with the site and size it states (None when no family fits)."""
 
     def find(self, tokens: list[Token], text_: str) -> SizedMatch | None:
         found = self.index.matches(tokens)

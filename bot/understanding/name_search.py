@@ -32,7 +32,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.records import CodeEntry
-from bot.understanding.procedures import UNKNOWN_WORD_WEIGHT, Candidate, Spot, _window, opposite, score_alias
+from bot.understanding.procedures import (
+    UNKNOWN_WORD_WEIGHT,
+    Candidate,
+    Spot,
+    _window,
+    distinct_names,
+    opposite,
+    score_alias,
+)
 from bot.understanding.words import Words
 
 NAMES_FORMAT = 3  # bump when the tables or the way names are made change
@@ -73,17 +81,11 @@ def write_names(con: sqlite3.Connection, entries: Iterable[CodeEntry], words: Wo
     names_by_stem: dict[str, int] = {}
     vocab: set[str] = set()
     for entry in entries:
-        primary = {words.content_stems(p) for p in entry.primary_for}
-        seen: set[frozenset[str]] = set()
-        for phrase in (entry.name, *entry.synonyms):
-            ordered = words.content_stems(phrase)
+        for phrase, ordered, is_primary in distinct_names(entry, words):
             stems = frozenset(ordered)
-            if not stems or stems in seen:
-                continue
-            seen.add(stems)
             vocab.update(words.surface(phrase))
             tokens = tuple(dict.fromkeys(token(s) for s in ordered))
-            rows.append((entry.code, phrase, tokens, ordered in primary))
+            rows.append((entry.code, phrase, tokens, is_primary))
             for t in tokens:
                 names_by_stem[t] = names_by_stem.get(t, 0) + 1
             for s in stems:

@@ -15,7 +15,7 @@ fee schedule can be pickled once and loaded in milliseconds by the next process.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from bot.records import CodeEntry
@@ -65,6 +65,21 @@ def opposite(stem: str) -> str:
     return stem[len(NEGATED_PREFIX):] if stem.startswith(NEGATED_PREFIX) else NEGATED_PREFIX + stem
 
 
+def distinct_names(entry: CodeEntry, words: Words, extra: Iterable[str] = ()
+                   ) -> Iterator[tuple[str, tuple[str, ...], bool]]:
+    """A code's names that differ in their words: (phrase, its content stems in order, is it a name the code
+    is the primary code for). Both name indexes (in memory and FTS5) read names this one way."""
+    primary = {words.content_stems(p) for p in entry.primary_for}
+    seen: set[frozenset[str]] = set()
+    for phrase in (entry.name, *entry.synonyms, *extra):
+        ordered = words.content_stems(phrase)
+        stems = frozenset(ordered)
+        if not stems or stems in seen:
+            continue
+        seen.add(stems)
+        yield phrase, ordered, ordered in primary
+
+
 class ProcedureIndex:
     """An inverted index from word stems to aliases, with rarity weights."""
 
@@ -74,16 +89,10 @@ class ProcedureIndex:
         vocab: set[str] = set()
         codes_by_stem: dict[str, set[str]] = {}
         for entry in entries:
-            primary = {words.content_stems(p) for p in entry.primary_for}
-            seen: set[frozenset[str]] = set()
-            for phrase in (entry.name, *entry.synonyms, *(extra or {}).get(entry.code, ())):
-                ordered = words.content_stems(phrase)
+            for phrase, ordered, is_primary in distinct_names(entry, words, (extra or {}).get(entry.code, ())):
                 stems = frozenset(ordered)
-                if not stems or stems in seen:
-                    continue
-                seen.add(stems)
                 vocab.update(words.surface(phrase))
-                alias_rows.append((entry.code, phrase, stems, ordered in primary))
+                alias_rows.append((entry.code, phrase, stems, is_primary))
                 for s in stems:
                     codes_by_stem.setdefault(s, set()).add(entry.code)
         n = max(len({row[0] for row in alias_rows}), 1)
