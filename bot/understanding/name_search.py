@@ -221,21 +221,22 @@ class NameSearch:
         rows = self._fetch(stems)
         if not rows:
             return []
-        by_token = {token(s): s for s in stems}
-        against = {token(opposite(s)): s for s in stems}
+        # each question word's token -> (its weight, is it content), and the tokens of its negated form: looked
+        # up once here rather than for every word of every name fetched
+        said = {token(s): (self.weight(s), s in content) for s in stems}
+        against = {token(opposite(s)): self.weight(s) for s in stems}
         content_w = sum(self.weight(s) for s in content)
         best: dict[str, Candidate] = {}
         for code, alias, alias_tokens, alias_w, primary in rows:
             got = got_content = penalty = 0.0
             for t in alias_tokens:
-                s = by_token.get(t)
-                if s is not None:
-                    w = self.weight(s)
-                    got += w
-                    if s in content:
-                        got_content += w
+                hit = said.get(t)
+                if hit is not None:
+                    got += hit[0]
+                    if hit[1]:
+                        got_content += hit[0]
                 elif t in against:
-                    penalty += self.weight(against[t])
+                    penalty += against[t]
             scored = score_alias(got, got_content, penalty, alias_w, content_w, loose)
             if scored is None:
                 continue
