@@ -494,10 +494,11 @@ class Engine:
         if len(codes) == 1 and len({y for y in ent.years if y in kb.years}) >= 2 and intent in ("describe", "rvu"):
             intent = "change"  # "57520 2025 vs 2026"
         values = {m.name for m in r.intents if m.name in ("rvu", "payment", "global")}
-        if intent in values and len(values) > 1 and not (ent.localities or ent.state):
+        several_values = intent in values and len(values) > 1 and not (ent.localities or ent.state)
+        if several_values:
             intent = "describe"  # "rvu and global for 57522": the key numbers hold every value asked
         kind = {"multiple_procedures": "several"}.get(intent, intent)
-        what, asked = "", intent
+        what, asked = "", "values" if several_values else intent
         if intent == "describe" and (ent.localities or ent.state):
             intent = "payment"  # "99213 in manhattan": a place is asked about for its amounts
         if intent == "which_code":

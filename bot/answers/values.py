@@ -76,8 +76,7 @@ def answer(ask: Ask, engine: Engine) -> Answer:
                          + " ".join(ask.codes) + "` to see them side by side.")
         ans.codes = list(ask.codes)
     focus(ans, "payment" if priced and what != "payment" else what, row, fy, kb)
-    asked = [m.name for m in ask.reading.intents if m.name in ("rvu", "payment", "global")]
-    if what == "describe" and len(set(asked)) > 1 and not priced and ans.sections:
+    if ask.intent == "values" and not priced and ans.sections:
         # "rvu and global for 57522": every value asked, in the first sentence
         ans.headline = f"{code} in CY{fy.year}: " + "; ".join(
             f"{f.label.lower().replace('rvu', 'RVU')} {f.value}" for f in ans.sections[0].facts) + "."

@@ -53,7 +53,8 @@ class Ask:
     reading: Reading
     fy: FeeYear  # the fee schedule year the question is about (the newest unless it names one)
     what: str = ""  # the value asked for, for `value`: "rvu", "payment", "global", "describe"
-    intent: str = ""  # the intent that decided the kind (e.g. "which_code" for a `value`/`codes` ask)
+    intent: str = ""  # the intent that decided the kind (e.g. "which_code" for a `value`/`codes` ask; "values"
+    # when several values of one code are asked, "rvu and global for 57522")
     codes: list[str] = field(default_factory=list)  # codes priced in `fy`, most relevant first
     unknown_codes: list[str] = field(default_factory=list)  # named by number, unknown in `fy` and the KB
     missing_codes: list[str] = field(default_factory=list)  # known elsewhere but not priced in `fy`
