@@ -21,13 +21,13 @@ import hashlib
 import importlib
 import json
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.answers.titles import glued_number
 from bot.knowledge import KnowledgeBase
 from bot.lazylog import LazyLogger
 from bot.records import CodeEntry, FeeYear
@@ -75,17 +75,8 @@ def merge_store(kb: KnowledgeBase, store: Store | None) -> KnowledgeBase:
 
 def expand_descriptor(descriptor: str, abbreviations: dict[str, str], words: Words) -> str:
     """A CMS short descriptor in plain words, token by token, for matching (never shown as our text)."""
-    out = []
-    for token in words.surface(descriptor):
-        glued = _NUMBER_GLUED.match(token)
-        if glued and glued.group(2) in abbreviations:  # "3vws" -> "3 views", "2vw" -> "2 view"
-            out += [glued.group(1), abbreviations[glued.group(2)]]
-            continue
-        out.append(abbreviations.get(token, token))
-    return " ".join(out)
-
-
-_NUMBER_GLUED = re.compile(r"^(\d+)([a-z]{2,})$")  # CMS glues a count to its abbreviation to save room
+    return " ".join(glued_number(token, abbreviations) or abbreviations.get(token, token)
+                    for token in words.surface(descriptor))
 
 
 def nameable_entries(kb: KnowledgeBase, words: Words) -> list[CodeEntry]:

@@ -16,6 +16,14 @@ _NUMBER_GLUED = re.compile(r"^(\d+)([a-z]{2,})$")
 _COMPOUND_TAIL = re.compile(r"(?:^|[^A-Za-z0-9])[A-Za-z]-$")  # a single letter and a hyphen just before a word
 
 
+def glued_number(word: str, abbreviations: dict[str, str]) -> str:
+    """A count CMS glues to its abbreviation to save room, written out ("3vws" -> "3 views"), or ""."""
+    glued = _NUMBER_GLUED.match(word)
+    if glued is None or glued.group(2) not in abbreviations:
+        return ""
+    return f"{glued.group(1)} {abbreviations[glued.group(2)]}"
+
+
 def expanded(descriptor: str, abbreviations: dict[str, str]) -> str:
     """The descriptor with each abbreviation written out; punctuation and numbers ("1.1-2.0 cm") kept."""
 
@@ -26,9 +34,9 @@ def expanded(descriptor: str, abbreviations: dict[str, str]) -> str:
             return word  # the second half of "X-ray", "B-scan": already a word, not an abbreviation
         if key in abbreviations:
             return abbreviations[key]
-        glued = _NUMBER_GLUED.match(key)
-        if glued and glued.group(2) in abbreviations:  # "3vws": "3 views"
-            return f"{glued.group(1)} {abbreviations[glued.group(2)]}"
+        unglued = glued_number(key, abbreviations)
+        if unglued:
+            return unglued
         if "/" in key or "&" in key:
             parts = re.split(r"([&/])", word)
             return " ".join(abbreviations.get(p.lower(), p) for p in parts if p not in ("/", "&")) \
