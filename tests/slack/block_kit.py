@@ -10,6 +10,8 @@ import re
 
 from slack_sdk.models.blocks import Block
 
+from tests.slack import slack_requests as sr
+
 LIMITS = {"blocks": 50, "section_text": 3000, "fields": 10, "field_text": 2000, "header": 150,
           "context_elements": 10, "action_elements": 25, "button_text": 75, "button_value": 2000,
           "action_id": 255}
@@ -76,3 +78,15 @@ def _texts(node: object) -> list[str]:
     if isinstance(node, list):
         return [t for item in node for t in _texts(item)]
     return []
+
+
+def home_view_text(call, user_id: str) -> str:
+    """The text of the Home view a `views.publish` call carries, once it is checked to be that person's Home
+    view, within Block Kit's limits and escaped."""
+    assert call.body["user_id"] == user_id
+    view = call.body["view"]
+    assert view["type"] == "home"
+    check_blocks(view["blocks"], max_blocks=100)
+    text = sr.texts(view["blocks"])
+    check_escaped(text)
+    return text

@@ -14,7 +14,7 @@ from bot.render.blocks import DETAILS_ACTION, escape
 from bot.slack.listeners.shortcuts import LOOKUP_CALLBACK, NONE_FOUND
 from bot.slack.listeners.views import SEARCH_ACTION
 from tests.slack import slack_requests as sr
-from tests.slack.block_kit import check_blocks, check_escaped, check_message
+from tests.slack.block_kit import check_message, home_view_text
 
 SECRET_WORD = "Zyzzogeton"  # stands for patient details in the message: must reach no log line
 
@@ -91,17 +91,12 @@ def test_the_home_tab_has_a_search_box_that_sends_on_enter(slack):
 def test_a_search_in_the_home_tab_answers_in_the_home_view(slack, engine):
     assert slack.send(home_action(SEARCH_ACTION, "wRVU for LEEP")).status == 200
     [call] = slack.standin.wait_for("views.publish")
-    assert call.body["user_id"] == "W333"
-    view = call.body["view"]
-    assert view["type"] == "home"
-    check_blocks(view["blocks"], max_blocks=100)
-    text = sr.texts(view["blocks"])
-    check_escaped(text)
+    text = home_view_text(call, "W333")
     answer = ask(engine, "wRVU for LEEP", "W333")
     work = engine.kb.years[answer.year].rvus[(answer.codes[0], "")].work
     assert escape(answer.title) in text and f"{work:.2f}" in text
     assert escape(ask(engine, "help").headline) in text  # the rest of the tab is still there
-    [box] = [b for b in view["blocks"] if b["type"] == "input"]
+    [box] = [b for b in call.body["view"]["blocks"] if b["type"] == "input"]
     assert box["element"]["initial_value"] == "wRVU for LEEP"
     assert [c.method for c in slack.quiet_calls()] == ["views.publish"]  # nothing posted anywhere else
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.ask import ask
 from bot.render.blocks import escape
 from tests.slack import slack_requests as sr
-from tests.slack.block_kit import check_blocks, check_escaped
+from tests.slack.block_kit import home_view_text
 
 
 def home_opened(tab: str = "home") -> dict:
@@ -20,12 +20,7 @@ def home_opened(tab: str = "home") -> dict:
 def test_opening_the_home_tab_publishes_help_examples_and_loaded_releases(slack, engine):
     assert slack.send(home_opened()).status == 200
     [call] = slack.standin.wait_for("views.publish")
-    assert call.body["user_id"] == "W222"
-    view = call.body["view"]
-    assert view["type"] == "home"
-    check_blocks(view["blocks"], max_blocks=100)
-    text = sr.texts(view["blocks"])
-    check_escaped(text)
+    text = home_view_text(call, "W222")
     help_answer = ask(engine, "help", "W222")
     assert escape(help_answer.headline) in text
     examples = next(s for s in help_answer.sections if s.title == "Try").body
