@@ -58,6 +58,7 @@ from bot.understanding.entities import (
 from bot.understanding.intents import IntentMatcher, load_intents
 from bot.understanding.procedures import Candidate, ProcedureIndex, close_calls
 from bot.understanding.reading import Reading, split_stems
+from bot.understanding.sites import SiteChecker
 from bot.understanding.words import Words, clean
 
 CODE_INTENTS = ("change", "multiple_procedures", "which_code", "compare", "visit_with_procedure", "global", "payment",
@@ -155,6 +156,7 @@ class Engine:
         self.decline_finder = DeclineFinder(kb.declines, self.words)
         self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
         self.repair_finder = RepairFinder(kb.repair_lengths, self.words)
+        self.sites = SiteChecker(kb.anatomic_sites, self.words.content_stems)
         # endoscopy families by year (see _refine): from the cache, as reading them takes one scan of each release
         families = warm.get("families")
         self._families: dict[int, dict[str, list[str]]] = (
@@ -237,7 +239,18 @@ class Engine:
         skip = {i for i, t in enumerate(tokens) if t.word.isdigit()}
         for m in self.intent_matcher.match(tokens):
             skip |= m.positions
-        return self.index.search(*split_stems(tokens, skip, self.words.marked_stems(tokens)))
+        stems, content = split_stems(tokens, skip, self.words.marked_stems(tokens))
+        return self._same_site(stems, self.index.search(stems, content))
+
+    def _same_site(self, stems: set[str], cands: list[T], index=None) -> list[T]:
+        """`cands` (candidates or spots) without the codes whose names name another anatomic site of a kind
+        the question's words `stems` name, and not theirs ("colposcopy of the vulva" is not the cervix's
+        colposcopy; see bot.understanding.sites). Costs nothing when the question names no site."""
+        asked = self.sites.sites(stems)
+        if not asked:
+            return cands
+        names = (index or self.index).aliases_of
+        return [c for c in cands if not self.sites.conflict(asked, self.sites.code_sites(c.code, names))]
 
 
     # --- answering: read -> ask -> compose ----------------------------------------------------------
@@ -559,7 +572,7 @@ class Engine:
         key = "search:loose" if loose else "search"
         found = r.memo.get(key)
         if found is None:
-            found = r.memo[key] = self.index.search(*r.stems(), loose=loose)
+            found = r.memo[key] = self._same_site(r.stems()[0], self.index.search(*r.stems(), loose=loose))
         return list(found)  # type: ignore[call-overload]
 
     def _names_out_of_scope_words(self, r: Reading) -> bool:
@@ -759,7 +772,7 @@ class Engine:
         fy = self.kb.years[self._year(r)]
         taken: list[tuple[int, str]] = []
         covered: set[int] = set()
-        for spot in self.index.spot(stems_at):
+        for spot in self._same_site(r.stems()[0], self.index.spot(stems_at)):
             if spot.weight < MIN_SPOT_WEIGHT * self.index.rare_weight:
                 break
             if any(spot.code == c for _, c in taken):
@@ -781,7 +794,10 @@ class Engine:
         """The one code outside the curated set that the words clearly name (only without an import)."""
         if self.outside_index is None:
             return None
-        top = close_calls(self.outside_index.search(*r.stems()))
+        top = close_calls(self._same_site(r.stems()[0], self.outside_index.search(*r.stems()), self.outside_index))
+        counted = choose(self.kb.quantities, [c.code for c in top], r.text)
+        if counted is not None and counted.band is not None:
+            return counted.band.code  # "abdominal x-ray three views": the count stated picks the member
         chosen = _pick(top)
         return chosen.code if chosen is not None else None
 

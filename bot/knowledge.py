@@ -120,6 +120,7 @@ class KnowledgeBase:
     lesion_sizes: tuple = ()  # families of codes chosen by a lesion's site and size (bot/answers/sized)
     quantities: tuple = ()  # families of codes chosen by a stated count or time (bot/answers/quantities)
     repair_lengths: tuple = ()  # wound repairs by complexity, site group and length (bot/answers/lengths)
+    anatomic_sites: tuple = ()  # sites that exclude one another (bot/understanding/sites)
 
     @property
     def newest_year(self) -> int:
@@ -491,6 +492,7 @@ def _load_rules(root: Path, kb: KnowledgeBase, problems: Problems) -> None:
     from bot.answers.situations import load_situations
     from bot.answers.sized import load_families
     from bot.answers.topics import load_topics
+    from bot.understanding.sites import load_site_families
 
     known = set(kb.modifiers)
     kb.topics = load_topics(root, problems, known)
@@ -499,3 +501,4 @@ def _load_rules(root: Path, kb: KnowledgeBase, problems: Problems) -> None:
     kb.lesion_sizes = load_families(root, problems)
     kb.quantities = load_quantities(root, problems)
     kb.repair_lengths = load_repairs(root, problems)
+    kb.anatomic_sites = load_site_families(root, problems)

