@@ -67,7 +67,8 @@ def test_shipped_knowledge_names_the_counted_member_it_does_not_cover(engine, de
     assert all(w in descriptors[named].lower() for w in code_words)
 
 
-@pytest.mark.parametrize("question", ["heel x-ray two views", "xray of the heel, 2 views", "two view x-ray of her heel"])
+@pytest.mark.parametrize("question", ["heel x-ray two views", "xray of the heel, 2 views",
+                                      "two view x-ray of her heel"])
 def test_the_other_sites_names_no_longer_hide_the_sites_own_code(full, descriptors, question):
     # the chest, shoulder and abdomen "two views" names once tied with the heel's own x-ray
     ans = full.answer(question)
