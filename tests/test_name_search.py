@@ -47,6 +47,20 @@ def test_a_negated_word_excludes_the_codes_that_name_it(full, cms_rvus, question
     assert not_code not in answer.codes
 
 
+def test_names_remembered_from_earlier_questions_give_the_same_answers(imported):
+    """The index keeps the names it has fetched: a question answered after others that fetched many of the same
+    names is answered as by an engine that has read none yet."""
+    questions = ["new pt visit and endometrial biopsy same day, need a modifier?", "liver biopsy ct guided",
+                 "colposcopy with biopsy of the cervix", "endometrial ablation without hysteroscopy",
+                 "open radiofrequency ablation of a liver tumor"]
+    warm = Engine.load(data_dir=imported["data_dir"])
+    for q in questions:
+        warm.answer(q)
+    for q in questions:
+        cold = Engine.load(data_dir=imported["data_dir"])
+        assert warm.answer(q) == cold.answer(q), q
+
+
 def test_with_and_without_is_no_negation(full, cms_rvus):
     assert "w/o & w/dye" in descriptor(cms_rvus, "70470")
     answer = full.answer("ct head with and without contrast")

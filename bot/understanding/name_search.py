@@ -27,12 +27,15 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from bot.records import CodeEntry
 from bot.understanding.procedures import (
+    LOOSE_ALIAS_COVERAGE,
+    MIN_ALIAS_COVERAGE,
     UNKNOWN_WORD_WEIGHT,
     Candidate,
     Spot,
@@ -66,6 +69,7 @@ CREATE TABLE name_word (word TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE name_info (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 _PLAIN_TOKEN = re.compile(r"[a-z0-9_]+")
+Row = tuple[str, str, tuple[str, ...], float, bool]  # a fetched name: code, alias, stem tokens, weight, primary
 
 
 def token(stem: str) -> str:
@@ -129,6 +133,10 @@ class NameSearch:
             info = dict(con.execute("SELECT key, value FROM name_info").fetchall())
         self._unknown = UNKNOWN_WORD_WEIGHT * math.log(1.0 + int(info.get("codes", "1")))
         self._weights: dict[str, tuple[float, int] | None] = {}
+        # The names fetched so far, by row id, their stems split once: a question's sides and its whole text
+        # fetch mostly the same names, and so do the questions after it. FTS5 then returns row ids only, which
+        # costs half of returning the rows. Bounded by the name table (~21,000 rows, ~8 MB once all are read).
+        self._rows: dict[int, Row] = {}
 
     @classmethod
     def open(cls, path: Path) -> NameSearch:
@@ -179,8 +187,7 @@ class NameSearch:
             self._load_weights([stem])
         return self._weights[stem] is not None
 
-    def _fetch(self, stems: set[str], near: list[tuple[str, str]] | None = None
-               ) -> list[tuple[str, str, list[str], float, bool]]:
+    def _fetch(self, stems: set[str], near: list[tuple[str, str]] | None = None) -> list[Row]:
         """The names that use the question's rarest words: (code, alias, stem tokens, weight, primary).
 
         Words are taken rarest first while the names they fetch stay within `BUDGET` (the rarest always);
@@ -210,33 +217,43 @@ class NameSearch:
             pairs = list(dict.fromkeys((a, b) for a, b in near if a in common_set and b in common_set and a != b))
             pairs = pairs[:MAX_PAIRS_NEAR]
         terms += [f'("{token(a)}" AND "{token(b)}")' for a, b in pairs]
-        rows = self._all("SELECT a.code, a.alias, a.stems, a.weight, a.is_primary FROM name_fts "
-                         "JOIN name_alias a ON a.id = name_fts.rowid WHERE name_fts MATCH ? LIMIT ?",
-                         (" OR ".join(terms), 2 * BUDGET))
-        return [(code, alias, stems_text.split(), weight, bool(primary))
-                for code, alias, stems_text, weight, primary in rows]
+        with self._lock:
+            ids = [i for (i,) in self._con.execute("SELECT rowid FROM name_fts WHERE name_fts MATCH ? LIMIT ?",
+                                                   (" OR ".join(terms), 2 * BUDGET))]
+            cached = self._rows
+            missing = [i for i in ids if i not in cached]
+            if missing:
+                for i, code, alias, stems_text, weight, primary in self._con.execute(
+                        f"SELECT id, code, alias, stems, weight, is_primary FROM name_alias "
+                        f"WHERE id IN ({','.join('?' * len(missing))})", missing):
+                    cached[i] = (code, alias, tuple(map(sys.intern, stems_text.split())), weight, bool(primary))
+        return [cached[i] for i in ids]
 
     def search(self, stems: set[str], content: set[str], loose: bool = False) -> list[Candidate]:
         """As `ProcedureIndex.search`, over the names FTS5 fetches for the question's words."""
         rows = self._fetch(stems)
         if not rows:
             return []
-        # each question word's token -> (its weight, is it content), and the tokens of its negated form: looked
-        # up once here rather than for every word of every name fetched
-        said = {token(s): (self.weight(s), s in content) for s in stems}
-        against = {token(opposite(s)): self.weight(s) for s in stems}
+        # what each token of a name adds to (got, got_content, penalty): a question word its weight (to both
+        # when it is content), the negated form of one the same weight as a penalty; looked up once here
+        # rather than for every word of every name fetched (adding 0.0 leaves a sum exactly as it was)
+        weights = {s: self.weight(s) for s in stems}
+        adds = {token(opposite(s)): (0.0, 0.0, w) for s, w in weights.items()}
+        adds.update({token(s): (w, w if s in content else 0.0, 0.0) for s, w in weights.items()})
         content_w = sum(self.weight(s) for s in content)
+        # a name heavier than this cannot have the share of its weight said that `score_alias` needs
+        ceiling = (sum(weights.values()) + 1e-6) / (LOOSE_ALIAS_COVERAGE if loose else MIN_ALIAS_COVERAGE)
+        nothing = (0.0, 0.0, 0.0)
         best: dict[str, Candidate] = {}
         for code, alias, alias_tokens, alias_w, primary in rows:
+            if alias_w > ceiling:
+                continue
             got = got_content = penalty = 0.0
             for t in alias_tokens:
-                hit = said.get(t)
-                if hit is not None:
-                    got += hit[0]
-                    if hit[1]:
-                        got_content += hit[0]
-                elif t in against:
-                    penalty += against[t]
+                w, c, p = adds.get(t, nothing)
+                got += w
+                got_content += c
+                penalty += p
             scored = score_alias(got, got_content, penalty, alias_w, content_w, loose)
             if scored is None:
                 continue
@@ -253,13 +270,18 @@ class NameSearch:
             where.setdefault(s, []).append(pos)
         near = [(a, b) for i, (pa, a) in enumerate(stems_at) for pb, b in stems_at[i + 1:i + 3] if pb - pa <= 4]
         rows = self._fetch(set(where), near)
-        by_token = {token(s): s for s in where}
+        by_token = {token(s): (s, self.weight(s)) for s in where}
+        # a name heavier than this cannot have `min_cover` of its weight said anywhere in the text
+        ceiling = (sum(w for _, w in by_token.values()) + 1e-6) / min_cover if min_cover > 0 else math.inf
         out: list[Spot] = []
         for code, alias, alias_tokens, alias_w, primary in rows:
-            stems = [by_token[t] for t in alias_tokens if t in by_token]
-            covered = sum(self.weight(s) for s in stems)
-            if not stems or covered < min_cover * alias_w - 1e-9:
+            if alias_w > ceiling:
                 continue
+            said = [by_token[t] for t in alias_tokens if t in by_token]
+            covered = sum(w for _, w in said)
+            if not said or covered < min_cover * alias_w - 1e-9:
+                continue
+            stems = [s for s, _ in said]
             span, at = _window([(p, s) for s in stems for p in where[s]], len(stems))
             if span > 2 * len(stems) + slack:
                 continue
