@@ -791,7 +791,8 @@ class Engine:
         return [c for _, c in sorted(taken)]
 
     def _outside_code(self, r: Reading) -> str | None:
-        """The one code outside the curated set that the words clearly name (only without an import)."""
+        """The code outside the curated set that the words clearly name, or the few they name equally ("20552 or
+        20553"); only without an import."""
         if self.outside_index is None:
             return None
         top = close_calls(self._same_site(r.stems()[0], self.outside_index.search(*r.stems()), self.outside_index))
@@ -799,6 +800,9 @@ class Engine:
         if counted is not None and counted.band is not None:
             return counted.band.code  # "abdominal x-ray three views": the count stated picks the member
         chosen = _pick(top)
+        if chosen is None and 1 < len(top) <= MAX_NEAR:
+            codes = sorted(c.code for c in top)  # "TPIs": a family of codes the curated set lacks
+            return ("one of " if len(codes) > 2 else "") + ", ".join(codes[:-1]) + " or " + codes[-1]
         return chosen.code if chosen is not None else None
 
     def import_hint(self) -> str:

@@ -151,6 +151,10 @@ class Words:
         Only words of five letters or more that the knowledge base does not know are corrected, and only
         to a word at most about one edit away, so ordinary English is left alone.
         """
+        if word.endswith("s") and 3 <= len(word) <= 6 and word not in self._known:
+            single = word[:-1]
+            if single in self._known and single not in self.lexicon.stopwords:
+                return single  # "TPIs", "EGDs": the plural of a short name the stemmer leaves alone
         if len(word) < 5 or not word.isalpha() or word in self._known or word in self.lexicon.stopwords:
             return word
         cached = self._corrections.get(word)
