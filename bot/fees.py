@@ -138,7 +138,7 @@ def payment_status(rvu: Rvu) -> str:
     return rvu.status
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class ProcedureLine:
     code: str
     full: Decimal | None  # unreduced amount in cents (None: no fee schedule amount here)
@@ -147,7 +147,7 @@ class ProcedureLine:
     counted: bool = True  # False: left out of the total (not payable, or included in another service)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class MultipleResult:
     setting: Setting
     lines: tuple[ProcedureLine, ...]
@@ -335,7 +335,7 @@ def multiple_procedures(rvus: Sequence[Rvu], release: Release, setting: Setting,
 
 # --- modifiers that change the amount ------------------------------------------------------------------
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class ModifierPricing:
     """What a pricing modifier does to a code's amount, given the code's indicator in the RVU file.
 

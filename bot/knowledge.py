@@ -79,7 +79,7 @@ GLOBAL_SPEC = {
 }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Lexicon:
     """How words are normalised before matching; all of it from `lexicon.yaml`."""
 
@@ -91,7 +91,7 @@ class Lexicon:
     negations: frozenset[str] = frozenset()  # "without", "no": the words after them are excluded, not named
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Places:
     states: dict[str, str] = field(default_factory=dict)  # "NY" -> "new york"
     locality_aliases: dict[str, str] = field(default_factory=dict)  # "nyc" -> "MANHATTAN"

@@ -1,9 +1,12 @@
 """The records the knowledge base is made of.
 
-Every record is a frozen dataclass so the engine can share them freely between questions (and threads)
-without copying. Numbers are kept exactly as CMS prints them (floats parsed from two-decimal strings);
-money is only computed in `bot.fees`. Their generated `repr` stays: the knowledge fingerprints that key the
-caches (`bot.catalog.words_digest`, `kb_fingerprint`) are digests of it.
+Every value record (compared by value: a row, a locality, a release) is a frozen dataclass so the engine
+can share them freely between questions (and threads) without copying. Holders built once at load and
+compared by identity (`FeeYear` here, the finders' tables elsewhere) are plain `eq=False` dataclasses that no
+code assigns to after construction: `frozen` generates two more methods per class at every start, which
+was 7% of a one-question `cptbot ask`. Numbers are kept exactly as CMS prints them (floats parsed from
+two-decimal strings); money is only computed in `bot.fees`. Their generated `repr` stays: the knowledge
+fingerprints that key the caches (`bot.catalog.words_digest`, `kb_fingerprint`) are digests of it.
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ class Locality:
         return f"{name} ({self.state}, locality {self.mac}-{self.number})"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class FeeYear:
     """Everything needed to price a service in one year: the release, its rows and its localities."""
 

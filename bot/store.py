@@ -85,7 +85,7 @@ def default_data_dir() -> Path:
 # --- records ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class SourceFile:
     """A file an import read: enough to prove later which CMS file a number came from."""
 

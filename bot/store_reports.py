@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from bot.store import EditSet, SourceFile
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class ImportedRelease:
     """One RVU release an import wrote."""
 
@@ -65,7 +65,7 @@ class ImportReport:
         return out
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class ReleaseStatus:
     """One stored release, as `cptbot kb status` shows it."""
 
@@ -84,7 +84,7 @@ class ReleaseStatus:
     sources: tuple[SourceFile, ...]
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class ZipStatus:
     zips: int
     year_quarter: str
@@ -93,7 +93,7 @@ class ZipStatus:
     source: SourceFile
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class StoreStatus:
     """Everything `cptbot kb status` reports about a data directory."""
 

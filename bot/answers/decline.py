@@ -33,7 +33,7 @@ SHAPES = {
 }
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Decline:
     id: str
     when: tuple[str, ...]
@@ -43,7 +43,7 @@ class Decline:
     note: str = ""
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class DeclineMatch:
     """A decline that applies: either the whole answer, or a note added to the answer of the CPT part."""
 

@@ -38,7 +38,7 @@ class Band:
     high: float | None  # ... up to `high` cm; None: over the previous band
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class SiteGroup:
     name: str
     words: tuple[str, ...]
@@ -47,7 +47,7 @@ class SiteGroup:
     more_per: float = 0.0
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Family:
     id: str
     title: str
@@ -114,7 +114,7 @@ def load_families(root: Path, problems: Problems) -> tuple[Family, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Coded:
     site: SiteGroup
     total: float
@@ -123,7 +123,7 @@ class Coded:
     more_units: int = 0
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class RepairMatch:
     family: Family
     coded: tuple[Coded, ...]  # one per site group with lengths; empty when a length or the site is missing

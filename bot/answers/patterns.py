@@ -51,7 +51,7 @@ def patterns_problem(value: Any) -> str | None:
     return None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class _Pattern:
     parts: tuple[tuple[int, ...], ...]  # each part: the ids of its alternative phrases
 

@@ -50,7 +50,7 @@ class Band:
         return f"{self.low}-{self.high} {counted}"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Family:
     """One family of codes chosen by a stated quantity, as written in quantities.yaml."""
 
@@ -132,7 +132,7 @@ def stated(text_: str, measure: str) -> int | None:
     return find_count(text_)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class QuantityMatch:
     family: Family
     amount: int

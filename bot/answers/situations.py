@@ -39,7 +39,7 @@ AMOUNT_WORDS = re.compile(r"\b(how much|paid|pays?|payment|amount|reimburse\w*)\
 INDICATORS = ("global", "bilateral", "assistant", "co_surgeon", "team", "mult_proc", "pctc", "discontinued")
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Situation:
     """One situation, as written in situations.yaml."""
 

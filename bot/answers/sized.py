@@ -31,14 +31,14 @@ MARGIN_BEFORE_RE = re.compile(r"margins?\s*(?:of\s*)?$", re.I)
 SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d{1,2})?|\.\d{1,2})\s*(cm|centimeters?|mm|millimeters?)\b", re.I)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Site:
     name: str  # "trunk, arms or legs"
     words: tuple[str, ...]
     codes: tuple[str, ...]  # one per size band, smallest first
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Family:
     """One family of codes chosen by site and size, as written in lesion_sizes.yaml."""
 
@@ -126,7 +126,7 @@ def lesion_sizes(text_: str, add_margins: bool = False) -> list[tuple[int, float
     return lesions
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class SizedMatch:
     family: Family
     size: float | None

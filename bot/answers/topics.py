@@ -38,7 +38,7 @@ FILE = "topics.yaml"
 DEFAULT_EXAMPLE = "99213"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Topic:
     """One rule topic, as written in topics.yaml."""
 
@@ -58,7 +58,7 @@ class Topic:
     counts: tuple[CountRule, ...] = ()  # for the `count_units` hook: how a count of lesions becomes codes
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class CountRule:
     """How a number of lesions (biopsies, destructions) is reported: the first with `first`, each additional
     one with the add-on `additional` (units), and from `then_from` on `then` alone. `words` choose the rule
@@ -71,7 +71,7 @@ class CountRule:
     words: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class HookCall:
     """What a hook may use: the knowledge base, the topic, and the question's codes and text (for topics
     about the codes named, and for counts read from the question)."""
@@ -83,7 +83,7 @@ class HookCall:
     engine: Engine | None = None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class HookResult:
     sentence: str = ""
     sections: tuple[Section, ...] = ()

@@ -64,7 +64,7 @@ def _rows_for(d: Dataset) -> tuple[str, list[tuple]]:
     return TABLES[d.kind], [(d.period, *r) for r in d.rows]
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Written:
     kind: str
     period: str
@@ -165,7 +165,7 @@ def _lock(data_dir: Path) -> Iterator[None]:
 
 # --- reading -------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class DatasetInfo:
     kind: str
     period: str

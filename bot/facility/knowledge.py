@@ -22,7 +22,7 @@ class Indicator:
     meaning: str
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class FacilityKnowledge:
     opps_status: dict[str, Indicator]
     asc_payment: dict[str, Indicator]

@@ -44,7 +44,7 @@ def is_anesthesia_code(code: str) -> bool:
     return code.isdigit() and "00100" <= code <= "01999"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class OppsRow:
     period: str
     code: str
@@ -60,7 +60,7 @@ class OppsRow:
     apc_title: str
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class AscRow:
     period: str
     addendum: str  # "AA" or "BB"

@@ -20,7 +20,7 @@ INTENT_SPEC = {"intent": (is_text, True), "priority": (is_number, True), "descri
                "keywords": (is_text_list, True), "examples": (is_text_list, True)}
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Intent:
     name: str
     priority: int
@@ -29,7 +29,7 @@ class Intent:
     examples: tuple[str, ...]
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class IntentMatch:
     name: str
     priority: int
