@@ -137,6 +137,9 @@ class NameSearch:
         # fetch mostly the same names, and so do the questions after it. FTS5 then returns row ids only, which
         # costs half of returning the rows. Bounded by the name table (~21,000 rows, ~8 MB once all are read).
         self._rows: dict[int, Row] = {}
+        # The names of each code asked for (`aliases_of`): deciding among close candidates asks for the same
+        # codes' names several times a question. Bounded by the number of codes named.
+        self._aliases: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def open(cls, path: Path) -> NameSearch:
@@ -154,8 +157,12 @@ class NameSearch:
         return {w for (w,) in self._all("SELECT word FROM name_word")}
 
     def aliases_of(self, code: str) -> list[str]:
-        """The names of one code (one indexed lookup)."""
-        return [a for (a,) in self._all("SELECT alias FROM name_alias WHERE code = ? ORDER BY id", (code,))]
+        """The names of one code (one indexed lookup, the first time)."""
+        found = self._aliases.get(code)
+        if found is None:
+            found = self._aliases[code] = tuple(
+                a for (a,) in self._all("SELECT alias FROM name_alias WHERE code = ? ORDER BY id", (code,)))
+        return list(found)
 
     def codes(self) -> set[str]:
         return {c for (c,) in self._all("SELECT DISTINCT code FROM name_alias")}
