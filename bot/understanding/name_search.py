@@ -15,11 +15,14 @@ tables of the store database:
     name_info(key, value)                                      'key': the knowledge fingerprint they were made
                                                                with; 'codes': how many codes are named
 
-A question costs one lookup of its words' weights and one FTS5 query (its rarest words OR'ed, at most about
-`BUDGET` names fetched, every one scored); nothing is loaded at start but the spelling vocabulary. The words
-stay the engine's own (same stems, same rarity weights), so a question finds the same code with or without
-the import. When the knowledge files change after an import, the engine writes the same tables into a file
-of the cache folder instead (`bot.catalog.name_index`).
+A question fetches the names that use its rarest words, or two of its common ones (at most about `BUDGET`
+names, every one scored). Nothing is loaded at start but the spelling vocabulary; what a question reads is
+kept for the next ones: its words' weights, the ids of the names that use each of its words (one FTS5 query
+per word the first time; then set operations, about half the cost of a question's FTS5 query), and the names
+fetched (~7 MB after the 520 questions of the eval sets; the whole tables, ~18 MB, only once every word of
+every name has been asked). The words stay the engine's own (same stems, same rarity weights), so a question
+finds the same code with or without the import. When the knowledge files change after an import, the engine
+writes the same tables into a file of the cache folder instead (`bot.catalog.name_index`).
 """
 
 from __future__ import annotations
@@ -133,12 +136,13 @@ class NameSearch:
             info = dict(con.execute("SELECT key, value FROM name_info").fetchall())
         self._unknown = UNKNOWN_WORD_WEIGHT * math.log(1.0 + int(info.get("codes", "1")))
         self._weights: dict[str, tuple[float, int] | None] = {}
-        # The names fetched so far, by row id, their stems split once: a question's sides and its whole text
-        # fetch mostly the same names, and so do the questions after it. FTS5 then returns row ids only, which
-        # costs half of returning the rows. Bounded by the name table (~21,000 rows, ~8 MB once all are read).
+        # What questions have read, kept for the questions after them (a question's sides and its whole text
+        # read mostly the same words and names, and so do the questions that follow), each bounded by a table:
+        # the ids of the names that use a token (`_postings`; name_fts), the names fetched by id, their stems
+        # split once (name_alias), and each code's names (`aliases_of`, asked several times a question when
+        # close candidates are weighed).
+        self._posted: dict[str, frozenset[int]] = {}
         self._rows: dict[int, Row] = {}
-        # The names of each code asked for (`aliases_of`): deciding among close candidates asks for the same
-        # codes' names several times a question. Bounded by the number of codes named.
         self._aliases: dict[str, tuple[str, ...]] = {}
 
     @classmethod
@@ -199,7 +203,9 @@ class NameSearch:
 
         Words are taken rarest first while the names they fetch stay within `BUDGET` (the rarest always);
         a name made only of the question's common words is fetched when it has two of them (in a long text,
-        two that stand close together: `near`).
+        two that stand close together: `near`). At most 2 x `BUDGET` names, the lowest ids: the names the
+        FTS5 query `"a" OR "b" OR ("c" AND "d") LIMIT 240` would return, found by set operations on the ids
+        of each word's names.
         """
         self._load_weights([*stems, *(opposite(s) for s in stems)])
         known = sorted((s for s in stems if self._weights.get(s) is not None),
@@ -214,7 +220,6 @@ class NameSearch:
                 break
             chosen.append(s)
             total += names
-        terms = [f'"{token(s)}"' for s in chosen]
         # the common words fetch the names that use two of them ("liver" and "biopsy"), the heaviest first
         if near is None:
             common = sorted(known[len(chosen):], key=lambda s: -self._weights[s][0])[:MAX_PAIRED]  # type: ignore
@@ -223,10 +228,13 @@ class NameSearch:
             common_set = set(known[len(chosen):])
             pairs = list(dict.fromkeys((a, b) for a, b in near if a in common_set and b in common_set and a != b))
             pairs = pairs[:MAX_PAIRS_NEAR]
-        terms += [f'("{token(a)}" AND "{token(b)}")' for a, b in pairs]
         with self._lock:
-            ids = [i for (i,) in self._con.execute("SELECT rowid FROM name_fts WHERE name_fts MATCH ? LIMIT ?",
-                                                   (" OR ".join(terms), 2 * BUDGET))]
+            found: set[int] = set()
+            for s in chosen:
+                found |= self._postings(token(s))
+            for a, b in pairs:
+                found |= self._postings(token(a)) & self._postings(token(b))
+            ids = sorted(found)[:2 * BUDGET]
             cached = self._rows
             missing = [i for i in ids if i not in cached]
             if missing:
@@ -235,6 +243,15 @@ class NameSearch:
                         f"WHERE id IN ({','.join('?' * len(missing))})", missing):
                     cached[i] = (code, alias, tuple(map(sys.intern, stems_text.split())), weight, bool(primary))
         return [cached[i] for i in ids]
+
+    def _postings(self, tok: str) -> frozenset[int]:
+        """The ids of the names that use one token: one FTS5 query the first time (at most ~1,200 ids, for
+        "injection"). The caller holds the lock."""
+        found = self._posted.get(tok)
+        if found is None:
+            found = self._posted[tok] = frozenset(i for (i,) in self._con.execute(
+                "SELECT rowid FROM name_fts WHERE name_fts MATCH ?", (f'"{tok}"',)))
+        return found
 
     def search(self, stems: set[str], content: set[str], loose: bool = False) -> list[Candidate]:
         """As `ProcedureIndex.search`, over the names FTS5 fetches for the question's words."""
