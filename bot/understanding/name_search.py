@@ -260,24 +260,24 @@ class NameSearch:
             return []
         # what each token of a name adds to (got, got_content, penalty): a question word its weight (to both
         # when it is content), the negated form of one the same weight as a penalty; looked up once here
-        # rather than for every word of every name fetched (adding 0.0 leaves a sum exactly as it was)
+        # rather than for every word of every name fetched
         weights = {s: self.weight(s) for s in stems}
         adds = {token(opposite(s)): (0.0, 0.0, w) for s, w in weights.items()}
         adds.update({token(s): (w, w if s in content else 0.0, 0.0) for s, w in weights.items()})
         content_w = sum(self.weight(s) for s in content)
         # a name heavier than this cannot have the share of its weight said that `score_alias` needs
         ceiling = (sum(weights.values()) + 1e-6) / (LOOSE_ALIAS_COVERAGE if loose else MIN_ALIAS_COVERAGE)
-        nothing = (0.0, 0.0, 0.0)
         best: dict[str, Candidate] = {}
         for code, alias, alias_tokens, alias_w, primary in rows:
             if alias_w > ceiling:
                 continue
             got = got_content = penalty = 0.0
             for t in alias_tokens:
-                w, c, p = adds.get(t, nothing)
-                got += w
-                got_content += c
-                penalty += p
+                if t in adds:  # most of a name's words are not the question's
+                    w, c, p = adds[t]
+                    got += w
+                    got_content += c
+                    penalty += p
             scored = score_alias(got, got_content, penalty, alias_w, content_w, loose)
             if scored is None:
                 continue
