@@ -265,8 +265,10 @@ class NameSearch:
         adds = {token(opposite(s)): (0.0, 0.0, w) for s, w in weights.items()}
         adds.update({token(s): (w, w if s in content else 0.0, 0.0) for s, w in weights.items()})
         content_w = sum(self.weight(s) for s in content)
-        # a name heavier than this cannot have the share of its weight said that `score_alias` needs
-        ceiling = (sum(weights.values()) + 1e-6) / (LOOSE_ALIAS_COVERAGE if loose else MIN_ALIAS_COVERAGE)
+        # the share of a name's weight the question must say (`score_alias`); a name heavier than `ceiling`
+        # cannot have it said, and most names fetched do not (their score is not worked out)
+        need = LOOSE_ALIAS_COVERAGE if loose else MIN_ALIAS_COVERAGE
+        ceiling = (sum(weights.values()) + 1e-6) / need
         best: dict[str, Candidate] = {}
         for code, alias, alias_tokens, alias_w, primary in rows:
             if alias_w > ceiling:
@@ -278,6 +280,8 @@ class NameSearch:
                     got += w
                     got_content += c
                     penalty += p
+            if got < need * alias_w - 1e-9:
+                continue
             scored = score_alias(got, got_content, penalty, alias_w, content_w, loose)
             if scored is None:
                 continue
@@ -301,11 +305,15 @@ class NameSearch:
         for code, alias, alias_tokens, alias_w, primary in rows:
             if alias_w > ceiling:
                 continue
-            said = [by_token[t] for t in alias_tokens if t in by_token]
-            covered = sum(w for _, w in said)
-            if not said or covered < min_cover * alias_w - 1e-9:
+            covered = 0.0
+            stems = []
+            for t in alias_tokens:
+                if t in by_token:
+                    s, w = by_token[t]
+                    covered += w
+                    stems.append(s)
+            if not stems or covered < min_cover * alias_w - 1e-9:
                 continue
-            stems = [s for s, _ in said]
             span, at = _window([(p, s) for s in stems for p in where[s]], len(stems))
             if span > 2 * len(stems) + slack:
                 continue
