@@ -21,6 +21,7 @@ from bot import replies
 from bot.answer import Answer
 from bot.answers import ANSWERERS
 from bot.answers.decline import DeclineFinder, DeclineMatch
+from bot.answers.drug_given import DrugGivenFinder, DrugRules
 from bot.answers.focus import shorten
 from bot.answers.lengths import RepairFinder
 from bot.answers.quantities import choose
@@ -157,6 +158,7 @@ class Engine:
         self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
         self.repair_finder = RepairFinder(kb.repair_lengths, self.words)
         self.sites = SiteChecker(kb.anatomic_sites, self.words.content_stems)
+        self.drug_finder = DrugGivenFinder(kb.drug_rules or DrugRules(), self.words)
         # endoscopy families by year (see _refine): from the cache, as reading them takes one scan of each release
         families = warm.get("families")
         self._families: dict[int, dict[str, list[str]]] = (
@@ -387,6 +389,11 @@ class Engine:
 
         if unknown_codes and not codes:
             return make("not_found", problem="unknown_codes", unknown_codes=unknown_codes)
+        given = self.drug_finder.find(r, codes) if codes else None
+        if given is not None:  # "b12 shot": the drug's code and the administration's
+            what = next((i for i in ("payment", "rvu", "global") if r.has(i)), "describe")
+            return make("drug_given", rule=given, what=what, codes=[given.drug, given.route.code], settings=settings,
+                        localities=localities)
         if codes:
             return self._code_ask(r, make, codes, settings, localities, unknown_codes)
 

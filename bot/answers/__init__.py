@@ -63,6 +63,7 @@ TABLE: dict[str, str] = {
     "sized": "sized.answer",
     "quantity": "quantities.answer",
     "repair": "lengths.answer",
+    "drug_given": "drug_given.answer",
 }
 
 

@@ -30,6 +30,8 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `quantity`: a family of codes split by a stated count or time (trigger points, skin tags, counseling
   minutes) whose answer needs an add-on's units or finds no band; `rule` is the match (bot/answers/quantities).
 - `repair`: a wound repair by complexity, site group and total length; `rule` is the match (bot/answers/lengths).
+- `drug_given`: a drug named in words and said to be given: its code and the administration's, side by side;
+  `rule` is the match (bot/answers/drug_given).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from bot.understanding.reading import Reading
 KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
          "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units", "sized",
-         "quantity", "repair", "indicator_meaning")
+         "quantity", "repair", "indicator_meaning", "drug_given")
 
 
 @dataclass(repr=False, eq=False)

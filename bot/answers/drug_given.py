@@ -1,0 +1,146 @@
+"""A drug given in the office: the drug's own code and the code for giving it ("b12 shot": J3420 + 96372).
+
+A coder bills a drug given by injection as two lines: the drug supplied (its HCPCS Level II J code, in
+units of the dose its descriptor states) and the administration (a CPT code chosen by the route: 96372
+for an intramuscular or subcutaneous injection, 96374 for an IV push, 96365 for an infusion). The name
+search finds the drug alone, so the answer used to leave the administration out, or to ask back between
+the drug and the administration. Here, when the one code a question names in words is a drug of the
+ranges in `knowledge/drug_administration.yaml` and the question says it was given, the answer is both
+codes, priced side by side. Which drugs, which words and which routes live in that file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.yamlfile import LineMap, Problems, check_fields, is_flag, is_text, is_text_list, load_yaml
+
+if TYPE_CHECKING:
+    from bot.answer import Answer
+    from bot.engine import Engine
+    from bot.understanding.ask import Ask
+    from bot.understanding.reading import Reading
+    from bot.understanding.words import Words
+
+FILE = "drug_administration.yaml"
+
+
+@dataclass(frozen=True, repr=False)
+class Route:
+    id: str
+    code: str
+    said: str
+    words: tuple[str, ...]
+    default: bool = False
+
+
+@dataclass(frozen=True, repr=False)
+class DrugRules:
+    """knowledge/drug_administration.yaml, as read."""
+
+    ranges: tuple[tuple[str, str], ...] = ()
+    given: tuple[str, ...] = ()
+    routes: tuple[Route, ...] = ()
+    unless_unnamed: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()
+
+    def is_drug(self, code: str) -> bool:
+        return len(code) == 5 and any(low <= code <= high for low, high in self.ranges)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class DrugGiven:
+    drug: str
+    route: Route
+    facts: tuple[str, ...]
+
+
+def _is_ranges(value: Any) -> str | None:
+    if not isinstance(value, list) or not value or not all(
+            isinstance(r, dict) and set(r) == {"from", "to"} and all(isinstance(v, str) and len(v) == 5
+                                                                    for v in r.values()) and r["from"] <= r["to"]
+            for r in value):
+        return "must be a list of {from: \"J0120\", to: \"J3591\"} (quoted five-character codes, from <= to)"
+    return None
+
+
+ROUTE_SPEC = {"id": (is_text, True), "code": (is_text, True), "said": (is_text, True),
+              "words": (is_text_list, True), "default": (is_flag, False)}
+
+
+def load_drug_rules(root: Path, problems: Problems) -> DrugRules:
+    """Read `knowledge/drug_administration.yaml` (optional: without it no drug is answered this way)."""
+    path = root / FILE
+    disp = f"knowledge/{FILE}"
+    if not path.exists():
+        return DrugRules()
+    doc = load_yaml(path, disp, problems)
+    if not isinstance(doc, LineMap):
+        if doc is not None:
+            problems.add(disp, 1, "(file)", "(file)", "must be a mapping with drugs, given, routes")
+        return DrugRules()
+    spec = {"drugs": (_is_ranges, True), "given": (is_text_list, True), "routes": (lambda v: None if isinstance(
+        v, list) and v else "must be a list of routes", True), "unless_unnamed": (is_text_list, False),
+        "facts": (is_text_list, False)}
+    if not check_fields(doc, spec, problems, disp, "(file)"):
+        return DrugRules()
+    routes = []
+    for i, e in enumerate(doc["routes"]):
+        name = str(e.get("id", f"route {i + 1}")) if isinstance(e, dict) else f"route {i + 1}"
+        if check_fields(e, ROUTE_SPEC, problems, disp, name, doc.line_of("routes")):
+            routes.append(Route(str(e["id"]), str(e["code"]), str(e["said"]), tuple(e["words"]),
+                                bool(e.get("default", False))))
+    if sum(r.default for r in routes) > 1:
+        problems.add(disp, doc.line_of("routes"), "routes", "default", "at most one route can be the default")
+    return DrugRules(ranges=tuple((str(r["from"]), str(r["to"])) for r in doc["drugs"]),
+                     given=tuple(doc["given"]), routes=tuple(routes),
+                     unless_unnamed=tuple(doc.get("unless_unnamed") or ()), facts=tuple(doc.get("facts") or ()))
+
+
+class DrugGivenFinder:
+    """Whether a question names one drug, given: the drug and the route to bill its giving by."""
+
+    def __init__(self, rules: DrugRules, words: Words):
+        self.rules = rules
+
+        def stems(phrases) -> list[frozenset[str]]:
+            return [frozenset(s) for s in (words.content_stems(p) for p in phrases) if s]
+
+        self._given = stems(rules.given)
+        self._routes = [(r, stems(r.words)) for r in rules.routes]
+        self._unless = stems(rules.unless_unnamed)
+
+    def find(self, r: Reading, codes: list[str]) -> DrugGiven | None:
+        """The drug given, when `codes` (named in words) is one drug code and the question says it was given."""
+        if len(codes) != 1 or r.entities.codes or not self.rules.is_drug(codes[0]):
+            return None
+        said = {t.stem for t in r.tokens} | {t.surface for t in r.tokens}
+        if not any(s <= said for s in self._given):
+            return None
+        route = next((route for route, words in self._routes if any(s <= said for s in words)), None)
+        if route is None:
+            if any(s <= said for s in self._unless):
+                return None  # "IV" alone: a push or an infusion
+            route = next((route for route in self.rules.routes if route.default), None)
+        if route is None:
+            return None
+        return DrugGiven(codes[0], route, self.rules.facts)
+
+
+def answer(ask: Ask, engine: Engine) -> Answer:
+    """The `drug_given` answerer: both codes side by side, the first sentence saying which is which."""
+    from bot.answers import ANSWERERS
+    from bot.answers.titles import name_of
+
+    given: DrugGiven = ask.rule  # type: ignore[assignment]
+    ask.kind, ask.what = "codes", ask.what or "describe"
+    ans = ANSWERERS["codes"](ask, engine)
+    drug_name = name_of(engine.kb, given.drug, engine.kb.rvu(given.drug, ask.year)) or given.drug
+    first = (f"Bill {given.drug} for the drug ({drug_name}) and {given.route.code} for giving it "
+             f"({given.route.said}).")
+    ans.headline = first if ask.what == "describe" else f"{first} {ans.headline}"
+    ans.notes = [n for n in ans.notes if not n.startswith(f"{given.drug} is a drug code")]
+    ans.notes += list(given.facts)
+    return ans
