@@ -134,9 +134,21 @@ def find_years(text: str, relative: dict[str, int] | None = None, newest: int | 
     if relative and newest is not None:
         lowered = text.lower()
         for phrase, offset in relative.items():
-            if re.search(rf"\b{re.escape(phrase)}\b", lowered) and newest + offset not in years:
+            if _whole_phrase(phrase).search(lowered) and newest + offset not in years:
                 years.append(newest + offset)
     return years
+
+
+_PHRASE_RES: dict[str, re.Pattern[str]] = {}
+
+
+def _whole_phrase(phrase: str) -> re.Pattern[str]:
+    """The pattern of `phrase` as whole words, compiled once (not once per question); bounded by the
+    lexicon's phrases."""
+    found = _PHRASE_RES.get(phrase)
+    if found is None:
+        found = _PHRASE_RES[phrase] = re.compile(rf"\b{re.escape(phrase)}\b")
+    return found
 
 
 def find_global_periods(text: str) -> list[str]:
@@ -218,10 +230,11 @@ class PlaceFinder:
             # and `\b` still sees the character before the window): linear however many numbers there are.
             window = (max(0, m.start() - CUE_WINDOW), m.start())
             named_zip = bool(ZIP_WORD_RE.search(text, *window))
-            cued = named_zip or bool(ZIP_CUE_RE.search(text, *window))
+            if not named_zip and not ZIP_CUE_RE.search(text, *window):
+                continue  # "27447" alone stays a code (and is not looked up in the ZIP file)
             mac_locality = self.zips.get(z)
             key = f"{mac_locality[0]}-{mac_locality[1]}" if mac_locality else ""
-            if not cued or (key not in self.by_key and not named_zip and is_code(z)):
+            if key not in self.by_key and not named_zip and is_code(z):
                 continue  # "27447" alone, or "in 99213" where 99213 is a code, stays a code
             if z in ent.codes:
                 ent.codes.remove(z)
