@@ -15,7 +15,7 @@ Status = Literal["answered", "clarify", "not_found", "out_of_scope", "help"]
 STATUSES: tuple[str, ...] = ("answered", "clarify", "not_found", "out_of_scope", "help")
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Fact:
     """One labelled value, e.g. ("Work RVU", "3.34"). Rendered as a Block Kit field or a text line."""
 
@@ -32,7 +32,7 @@ class Section:
     body: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Choice:
     """One option offered when the engine asks back (`clarify`): pressing it asks `question`."""
 

@@ -7,15 +7,19 @@ stderr and a non-zero exit status, never a traceback.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from bot.yamlfile import KnowledgeError
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_USAGE = 2
 
@@ -190,6 +194,7 @@ def cmd_kb_import(args: argparse.Namespace) -> int:
 
 
 def _iso_date(text: str):
+    import argparse
     from datetime import date
 
     try:
@@ -284,6 +289,8 @@ def cmd_bench_slack(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="cptbot", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -340,9 +347,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+ASK_FLAGS = {"--json": "json", "--full": "full"}
+
+
+def _plain_ask(argv: list[str]) -> SimpleNamespace | None:
+    """`cptbot ask [--json] [--full] QUESTION...` read without argparse, else None.
+
+    Importing argparse and building its parser took a twentieth of a one-question `cptbot ask`. Anything
+    else (help, another option, no question, another command) goes through argparse, so every help text
+    and error message is argparse's own.
+    """
+    if argv[:1] != ["ask"]:
+        return None
+    args = SimpleNamespace(func=cmd_ask, question=[], json=False, full=False)
+    for arg in argv[1:]:
+        if arg in ASK_FLAGS:
+            setattr(args, ASK_FLAGS[arg], True)
+        elif arg.startswith("-") and arg != "-":
+            return None
+        else:
+            args.question.append(arg)
+    return args if args.question and (args.question == ["-"] or "-" not in args.question) else None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _plain_ask(argv) or build_parser().parse_args(argv)
     try:
         return args.func(args)
     except KnowledgeError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -112,7 +113,7 @@ def per_reading(step: Callable[[Engine, Reading], T]) -> Callable[[Engine, Readi
     return once
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class AskContext:
     """Who is asking and their saved defaults; all optional."""
 
@@ -144,9 +145,7 @@ class Engine:
         self.outside_index = None if kb.imported else compiled(
             cache_dir, "outside-index", key,
             lambda: ProcedureIndex(kb.common_names.values(), self.words))
-        self.modifier_index = compiled(
-            cache_dir, "modifier-index", key,
-            lambda: ProcedureIndex([_modifier_entry(m) for m in kb.modifiers.values()], self.words))
+        self._cache_dir, self._key = cache_dir, key  # for the indexes read on first use (modifier_index)
         # The hospital, ASC and anesthesia side (bot/facility): the imported facility files, our words for them.
         self.facility = Facility(kb, self.words, facility_data, knowledge_dir, cache_dir, key)
         self.words.recording = not warm
@@ -183,6 +182,14 @@ class Engine:
                 "intents": self.intents, "tables": self.words.made_tables(),
                 "vocabulary": "\n".join(sorted(vocabulary)),
                 "families": {str(fy.year): self._family_members(fy) for fy in kb.years.values()}})
+
+    @cached_property
+    def modifier_index(self) -> ProcedureIndex:
+        """The modifiers by the situations' words ("professional component", "assistant"), read the first time a
+        question needs them: most questions name no modifier, and reading the index took 2% of a one-question
+        `cptbot ask`."""
+        return compiled(self._cache_dir, "modifier-index", self._key,
+                        lambda: ProcedureIndex([_modifier_entry(m) for m in self.kb.modifiers.values()], self.words))
 
     @classmethod
     def load(cls, knowledge_dir: Path | None = None, intents_dir: Path | None = None,

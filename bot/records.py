@@ -1,10 +1,11 @@
 """The records the knowledge base is made of.
 
-Every value record (compared by value: a row, a locality, a release) is a frozen dataclass so the engine
-can share them freely between questions (and threads) without copying. Holders built once at load and
-compared by identity (`FeeYear` here, the finders' tables elsewhere) are plain `eq=False` dataclasses that no
-code assigns to after construction: `frozen` generates two more methods per class at every start, which
-was 7% of a one-question `cptbot ask`. Numbers are kept exactly as CMS prints them (floats parsed from
+Records are dataclasses that no code assigns to once made, so the engine shares them freely between
+questions (and threads) without copying. Value records (a row, a locality, a release) compare and hash by
+value (`unsafe_hash`: safe because nothing assigns to them); holders built once at load (`FeeYear` here,
+the finders' tables elsewhere) compare by identity (`eq=False`). None is `frozen`: a frozen dataclass
+generates two more methods (and a slower `__init__`) at every start, which together were 13% of a
+one-question `cptbot ask`. Numbers are kept exactly as CMS prints them (floats parsed from
 two-decimal strings); money is only computed in `bot.fees`. Their generated `repr` stays: the knowledge
 fingerprints that key the caches (`bot.catalog.words_digest`, `kb_fingerprint`) are digests of it.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Release:
     """One CMS Physician Fee Schedule release: the source every number of a year is quoted from."""
 
@@ -33,7 +34,7 @@ class Release:
         return f"CY{self.year} CMS PFS {self.name}, CF ${self.conversion_factor:.4f}"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Rvu:
     """One pricing row of the national RVU file: a code (and modifier, for component rows) in one year."""
 
@@ -67,7 +68,7 @@ class Rvu:
         return (self.code, self.modifier)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Locality:
     """A Medicare payment locality and its geographic practice cost indices for one year."""
 
@@ -105,7 +106,7 @@ class FeeYear:
         return self.release.year
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class CodeEntry:
     """What we know about a code in words: curated from YAML, or derived from a CMS descriptor."""
 
@@ -120,7 +121,7 @@ class CodeEntry:
     curated: bool = True
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Modifier:
     """A CPT or HCPCS modifier explained in our own words."""
 
@@ -134,7 +135,7 @@ class Modifier:
     see_also: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class GlobalPeriod:
     """A global surgery indicator (000, 010, 090, MMM, XXX, YYY, ZZZ) and what it means for billing."""
 
@@ -145,7 +146,7 @@ class GlobalPeriod:
     modifiers: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class PaymentStatus:
     """How Medicare pays a code of one RVU-file status, in words (knowledge/payment_status.yaml)."""
 

@@ -286,7 +286,7 @@ class ZipTable(Mapping[str, tuple[str, str]]):
         return self._count
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class EditSet:
     """One imported NCCI table: the PTP edits or the MUEs of one setting, effective from one quarter."""
 
@@ -306,7 +306,7 @@ class EditSet:
         return quarter_label(date.fromisoformat(self.effective))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class PtpEdit:
     """One PTP edit as CMS lists it: `column1` is paid, `column2` is denied when both are billed."""
 
@@ -319,7 +319,7 @@ class PtpEdit:
     prior_1996: bool
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Mue:
     code: str
     value: int

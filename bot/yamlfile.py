@@ -53,7 +53,7 @@ def _line_loader() -> type:
     return LineLoader
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Problem:
     file: str
     line: int

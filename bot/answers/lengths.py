@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 FILE = "repair_lengths.yaml"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Band:
     code: str
     low: float  # the band holds lengths from `low` (0: any) ...

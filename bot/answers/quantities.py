@@ -33,7 +33,7 @@ MINUTES_RE = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:-|to)?\s*(?:minutes?|mins?|mi
 HOUR_RE = re.compile(r"\b(?:an|one|1)\s+hours?\b|\bhalf\s+(?:an\s+)?hour\b", re.I)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Band:
     code: str
     low: int

@@ -15,7 +15,7 @@ PAID = ("yes", "no", "sometimes")
 PLACES = ("office", "asc", "hospital")
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Indicator:
     code: str
     paid: str  # "yes", "no", "sometimes": is there a separate payment

@@ -30,7 +30,7 @@ LOOSE_EXPLAINS = 0.5  # ... accounts for this share of the question's own words
 UNKNOWN_WORD_WEIGHT = 0.6  # weight of a question word no alias uses, as a share of the rarest word's
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Candidate:
     code: str
     score: float
@@ -203,7 +203,7 @@ class ProcedureIndex:
         return sorted(out, key=lambda x: (-x.weight, -x.cover, min(x.positions), x.code))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Spot:
     """An alias found in a long text: its code, how much weight it covered (and what share of the
     alias), and the word positions it covers."""

@@ -28,14 +28,14 @@ Sites = frozenset[tuple[str, str]]  # (family id, site id)
 MAX_KEPT = 50_000  # codes whose sites are kept (bounded: every code of a release is ~17,000)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Site:
     id: str
     words: tuple[str, ...]
     part_of: str = ""  # a site this one lies within ("finger" in "hand"): never in conflict with it
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class SiteFamily:
     """Sites of one kind, any two of which (not part of one another) name different codes."""
 

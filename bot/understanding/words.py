@@ -32,7 +32,7 @@ _NEGATED_VERBS = frozenset({"done", "performed", "perform"})
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Cleaned:
     text: str
     truncated: bool
@@ -73,7 +73,7 @@ def stem(word: str) -> str:
     return word
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, unsafe_hash=True)
 class Token:
     surface: str  # as typed (lower-cased, after rewrites)
     word: str  # after spelling correction
