@@ -3,9 +3,9 @@
 Records are dataclasses that no code assigns to once made, so the engine shares them freely between
 questions (and threads) without copying. Value records (a row, a locality, a release) compare and hash by
 value (`unsafe_hash`: safe because nothing assigns to them); holders built once at load (`FeeYear` here,
-the finders' tables elsewhere) compare by identity (`eq=False`). None is `frozen`: a frozen dataclass
-generates two more methods (and a slower `__init__`) at every start, which together were 13% of a
-one-question `cptbot ask`. Numbers are kept exactly as CMS prints them (floats parsed from
+the finders' tables elsewhere) compare by identity (`eq=False`). Only `Rvu` is `frozen`: a frozen
+dataclass generates two more methods (and a slower `__init__`) at every start, which together were 13% of
+a one-question `cptbot ask`. Numbers are kept exactly as CMS prints them (floats parsed from
 two-decimal strings); money is only computed in `bot.fees`. Their generated `repr` stays: the knowledge
 fingerprints that key the caches (`bot.catalog.words_digest`, `kb_fingerprint`) are digests of it.
 """
@@ -34,9 +34,12 @@ class Release:
         return f"CY{self.year} CMS PFS {self.name}, CF ${self.conversion_factor:.4f}"
 
 
-@dataclass(repr=False, unsafe_hash=True)
+@dataclass(frozen=True, repr=False)
 class Rvu:
-    """One pricing row of the national RVU file: a code (and modifier, for component rows) in one year."""
+    """One pricing row of the national RVU file: a code (and modifier, for component rows) in one year.
+
+    The one frozen record: rows are read from the store by many threads at once and cached, and every amount
+    the bot states is computed from them, so assigning to one is an error, not a convention."""
 
     code: str
     modifier: str  # "" for the global row, else "26", "TC", "53"

@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,11 +82,30 @@ class Facility:
         self.cache_dir = cache_dir
         self.words = words
         self._level_ii: ProcedureIndex | None = None
-        # Our words (facility.yaml) and the anesthesia index cost ~100 ms to build: cached like the name index.
+        self._made_from = (kb, knowledge_dir, kb_key)  # for `_words`
+
+    @cached_property
+    def _words(self) -> tuple[FacilityKnowledge, ProcedureIndex, dict[str, list[tuple[str, ...]]]]:
+        """Our words (facility.yaml), the anesthesia index and the places' phrases, read the first time a
+        question needs them (most ask for a value of the physician's fee and never do). Building them takes
+        ~100 ms, so they are cached like the name index."""
+        kb, knowledge_dir, kb_key = self._made_from
         source = (knowledge_dir / "facility.yaml").read_bytes() if (knowledge_dir / "facility.yaml").is_file() else b""
         key = hashlib.sha256(kb_key.encode() + source).hexdigest()[:24] if kb_key else ""
-        self.knowledge, self.anesthesia_index, self._place_stems = compiled(
-            cache_dir if kb_key else None, "facility-words", key, lambda: _build_words(kb, words, knowledge_dir))
+        return compiled(self.cache_dir if kb_key else None, "facility-words", key,
+                        lambda: _build_words(kb, self.words, knowledge_dir))
+
+    @property
+    def knowledge(self) -> FacilityKnowledge:
+        return self._words[0]
+
+    @property
+    def anesthesia_index(self) -> ProcedureIndex:
+        return self._words[1]
+
+    @property
+    def _place_stems(self) -> dict[str, list[tuple[str, ...]]]:
+        return self._words[2]
 
     def vocabulary(self) -> set[str]:
         return self.anesthesia_index.vocabulary() | {w for ws in self.knowledge.places.values() for x in ws
