@@ -158,6 +158,7 @@ class Engine:
         self.repair_finder = RepairFinder(kb.repair_lengths, self.words)
         self.sites = SiteChecker(kb.anatomic_sites, self.words.content_stems)
         self.drug_finder = DrugGivenFinder(kb.drug_rules or DrugRules(), self.words)
+        self._plain: dict[str, tuple[tuple[str, ...], ...]] = {}  # see _plain_names
         # endoscopy families by year (see _refine): from the cache, as reading them takes one scan of each release
         families = warm.get("families")
         self._families: dict[int, dict[str, list[str]]] = (
@@ -669,12 +670,22 @@ class Engine:
         if len(top) < 2:
             return None
         asked = r.stems()[1]
-        said = {c.code: max((set(self.words.content_stems(a)) & asked for a in self.index.aliases_of(c.code)
-                             if not NEGATED.search(a)), key=len, default=set()) for c in top}
+        said = {c.code: max((asked.intersection(stems) for stems in self._plain_names(c.code)), key=len,
+                            default=set()) for c in top}
         best = max(top, key=lambda c: len(said[c.code]))
         if all(said[c.code] < said[best.code] for c in top if c.code != best.code):
             return best
         return None
+
+    def _plain_names(self, code: str) -> tuple[tuple[str, ...], ...]:
+        """The content stems of each name of `code` that excludes nothing (not "colposcopy without biopsy"),
+        in the index's order. Kept per code: close candidates are weighed by their names on many questions."""
+        found = self._plain.get(code)
+        if found is None:
+            found = tuple(self.words.content_stems(a) for a in self.index.aliases_of(code) if not NEGATED.search(a))
+            if len(self._plain) < 100_000:
+                self._plain[code] = found
+        return found
 
     def _family_members(self, fy) -> dict[str, list[str]]:
         """Endoscopy families of a year: base code -> the codes whose RVU row names it as their base."""
@@ -710,8 +721,7 @@ class Engine:
             if not base:
                 out.append(code)
                 continue
-            base_words = set().union(*(set(self.words.content_stems(a)) for a in self.index.aliases_of(base)
-                                       if not NEGATED.search(a)))  # not "colposcopy without biopsy"
+            base_words = set().union(*self._plain_names(base))  # not "colposcopy without biopsy"
             said: dict[str, list[tuple[float, set[str]]]] = {}  # member -> (weight, added words) of names said
             for member in families[base]:
                 for alias in self.index.aliases_of(member):
