@@ -168,8 +168,8 @@ class RvuTable(Mapping[tuple[str, str], Rvu]):
         made = self._made.get(key, False)  # type: ignore[call-overload]
         if made is not False:
             return made  # type: ignore[return-value]
-        if not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
-            return None
+        if self._all_made or not (isinstance(key, tuple) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+            return None  # once the table has been walked every row is made: a key not among them is no row
         columns = self._db.rvu_columns
         row = self._db.one(f"SELECT {', '.join(columns)} FROM rvus WHERE release = ? AND code = ? AND modifier = ?",
                            (self._name, *key))

@@ -208,6 +208,18 @@ def test_rvu_table_behaves_like_a_read_only_mapping(store):
         row.work = 9  # type: ignore[misc]
 
 
+def test_a_code_asked_for_after_the_table_was_walked_adds_no_row(imported):
+    """Walking a release (the facility words do, the first time) and then asking for a code it lacks must not
+    make that code one of its rows: a second walk would meet a row that is not there."""
+    fresh = load_store(imported["data_dir"])
+    assert fresh is not None
+    table = fresh.years[2026].rvus
+    walked = list(table)
+    assert table.get(("00000", "")) is None and ("00000", "") not in table
+    assert list(table) == walked
+    assert all(table[key].code == key[0] for key in list(table)[:500])
+
+
 def test_first_use_from_many_threads_gives_one_table(imported):
     fresh = load_store(imported["data_dir"])
     assert fresh is not None
