@@ -428,9 +428,10 @@ def _source(d: dict) -> SourceFile:
     return SourceFile(**d)
 
 
-def _locality(row: list) -> Locality:
+def _locality(row: list, counties: dict[str, str] | None = None) -> Locality:
     mac, state, number, name, work, pe, mp = row
-    return Locality(mac=mac, state=state, number=number, name=name, work_gpci=work, pe_gpci=pe, mp_gpci=mp)
+    return Locality(mac=mac, state=state, number=number, name=name, work_gpci=work, pe_gpci=pe, mp_gpci=mp,
+                    counties=counties.get(f"{mac}-{number}", "") if counties else "")
 
 
 def _counties_for(year: int, keys: set[str], county_files: dict[str, dict]) -> tuple[dict[str, str], str]:
@@ -489,12 +490,11 @@ def _build(data_dir: Path, db: _Db, doc: dict) -> Store:
     sources: dict[str, tuple[SourceFile, ...]] = {}
     for name, r in doc["releases"].items():
         gpci = r.get("gpci")
-        localities = tuple(_locality(row) for row in gpci["localities"]) if gpci else ()
-        if localities:
-            counties, _ = _counties_for(r["year"], {loc.key for loc in localities}, doc.get("counties", {}))
-            if counties:
-                localities = tuple(dataclasses.replace(loc, counties=counties.get(loc.key, ""))
-                                   for loc in localities)
+        rows = gpci["localities"] if gpci else []
+        # each locality's counties from the county file, read in with it (not a copy of each made after)
+        counties, _ = _counties_for(r["year"], {f"{row[0]}-{row[2]}" for row in rows}, doc.get("counties", {})) \
+            if rows else ({}, "")
+        localities = tuple(_locality(row, counties) for row in rows)
         files = tuple(_source(s) for s in r["sources"]) + ((_source(gpci["source"]),) if gpci else ())
         release = Release(year=r["year"], name=name, title=r["title"], conversion_factor=r["conversion_factor"],
                           qp_conversion_factor=r.get("qp_conversion_factor"), released=r.get("released", ""),
