@@ -23,6 +23,7 @@ from bot.answer import Answer
 from bot.answers import ANSWERERS
 from bot.answers.decline import DeclineFinder, DeclineMatch
 from bot.answers.drug_given import DrugGivenFinder, DrugRules
+from bot.answers.exchanges import ExchangeFinder, ExchangeRules
 from bot.answers.focus import shorten
 from bot.answers.lengths import RepairFinder
 from bot.answers.quantities import choose
@@ -92,6 +93,9 @@ NOT_REACHED = re.compile(r"\b(?:reach|advance|pass|get past|get beyond|traverse)
                          r"|\b(?:didn'?t|did not|never|not|nothing) (?:\w+ ){0,2}"
                          r"(?:perform|performed|done|do|removed?|reached)\b", re.I)
 NEGATIONS = frozenset({"no", "not", "without", "w/o", "non"})
+# intents whose own answer covers a device exchange named in words (a visit with it, NCCI, a modifier, ...)
+EXCHANGE_ELSEWHERE = ("compare", "change", "modifier",
+                      "modifier_which", "ncci_pair", "ncci_units")
 NEGATED = re.compile(r"\b(without|no|not|w/o)\b", re.I)
 AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
                          r"weeks?|days? later|follow[- ]?up)\b", re.I)
@@ -159,6 +163,7 @@ class Engine:
         self.sites = SiteChecker(kb.anatomic_sites, self.words.content_stems)
         self.drug_finder = DrugGivenFinder(kb.drug_rules or DrugRules(), self.words)
         self._plain: dict[str, tuple[tuple[str, ...], ...]] = {}  # see _plain_names
+        self.exchange_finder = ExchangeFinder(kb.exchanges or ExchangeRules(), self.words)
         # endoscopy families by year (see _refine): from the cache, as reading them takes one scan of each release
         families = warm.get("families")
         self._families: dict[int, dict[str, list[str]]] = (
@@ -354,6 +359,9 @@ class Engine:
             # "icd10 for hpv", "ms-drg for a hysterectomy": the subject is not CPT coding, even where its
             # words would also name a procedure (unless a code's name holds those very words: "low dose CT").
             return make("decline")
+        exchanged = self._exchange_ask(r, make, fy, ctx) if not ent.codes else None
+        if exchanged is not None:
+            return exchanged
         codes: list[str] = list(known_codes)
         if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare", "which_code")):
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
@@ -490,6 +498,29 @@ class Engine:
                 named = [c for c in found or [a.code for a in ambiguous[:3]] if replies.row_of(fy, c) is not None]
             return make("topic", rule=topic, codes=named, unknown_codes=unknown_codes)
         return None
+
+    def _exchange_ask(self, r: Reading, make: Callable[..., Ask], fy, ctx: AskContext) -> Ask | None:
+        """A device taken out and a new one put in ("IUD removal and reinsertion"): the code(s) to report, asked
+        back when several combined codes fit, said to be outside the curated set without the import. None when
+        the question is not that, or names other procedures too (the narrative reading then takes them all)."""
+        if any(r.has(i) for i in EXCHANGE_ELSEWHERE):
+            return None
+        device = self.exchange_finder.find(r)
+        if device is None:
+            return None
+        own = {device.removal, device.insertion, *device.combined}
+        spotted = self._spotted(r)
+        if len(spotted) > 1 and any(c not in own for c in spotted):
+            return None  # "removed the IUD, did a colposcopy with biopsy and inserted a new IUD"
+        codes = device.codes
+        if any(replies.row_of(fy, c) is None for c in codes):
+            return make("not_found", problem="outside_code",
+                        subject=(" or " if device.combined else " and ").join(codes))
+        if len(codes) > 1 and device.combined:
+            return make("clarify", candidates=codes)
+        what = next((i for i in ("payment", "rvu", "global") if r.has(i)), "describe")
+        return make("exchange", rule=device, what=what, codes=codes, settings=self._settings(r.entities, ctx),
+                    localities=list(r.entities.localities))
 
     def _situation_codes(self, r: Reading, known_codes: list[str], unknown_codes: list[str], fy,
                          situation) -> list[str]:

@@ -122,6 +122,7 @@ class KnowledgeBase:
     repair_lengths: tuple = ()  # wound repairs by complexity, site group and length (bot/answers/lengths)
     anatomic_sites: tuple = ()  # sites that exclude one another (bot/understanding/sites)
     drug_rules: object = None  # drugs given and the administration codes by route (bot/answers/drug_given)
+    exchanges: object = None  # devices removed and replaced: the codes to report (bot/answers/exchanges)
 
     @property
     def newest_year(self) -> int:
@@ -489,6 +490,7 @@ def _load_rules(root: Path, kb: KnowledgeBase, problems: Problems) -> None:
     """topics.yaml, situations.yaml, declines.yaml: read by their answerers' modules, checked here with the rest."""
     from bot.answers.decline import load_declines
     from bot.answers.drug_given import load_drug_rules
+    from bot.answers.exchanges import load_exchanges
     from bot.answers.lengths import load_families as load_repairs
     from bot.answers.quantities import load_families as load_quantities
     from bot.answers.situations import load_situations
@@ -505,3 +507,4 @@ def _load_rules(root: Path, kb: KnowledgeBase, problems: Problems) -> None:
     kb.repair_lengths = load_repairs(root, problems)
     kb.anatomic_sites = load_site_families(root, problems)
     kb.drug_rules = load_drug_rules(root, problems)
+    kb.exchanges = load_exchanges(root, problems)

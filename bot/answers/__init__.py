@@ -64,6 +64,7 @@ TABLE: dict[str, str] = {
     "quantity": "quantities.answer",
     "repair": "lengths.answer",
     "drug_given": "drug_given.answer",
+    "exchange": "exchanges.answer",
 }
 
 

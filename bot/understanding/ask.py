@@ -32,6 +32,8 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `repair`: a wound repair by complexity, site group and total length; `rule` is the match (bot/answers/lengths).
 - `drug_given`: a drug named in words and said to be given: its code and the administration's, side by side;
   `rule` is the match (bot/answers/drug_given).
+- `exchange`: a device taken out and a new one put in: one code for both, or the removal and the insertion;
+  `rule` is the device (bot/answers/exchanges).
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from bot.understanding.reading import Reading
 KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
          "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units", "sized",
-         "quantity", "repair", "indicator_meaning", "drug_given")
+         "quantity", "repair", "indicator_meaning", "drug_given", "exchange")
 
 
 @dataclass(repr=False, eq=False)
