@@ -102,12 +102,17 @@ class Words:
         self._stem_cache: dict[str, str] = {}
         self._corrections: dict[str, str] = {}  # unknown word -> its correction (or itself)
         self._content_cache: dict[str, tuple[str, ...]] = {}  # text -> content_stems(text) (no correction)
+        # word as typed -> its Token, with and without correction: a question's sides, and the texts it is
+        # read again as, repeat its words (never changed once made; Token is a record nothing assigns to)
+        self._token_cache: tuple[dict[str, Token], dict[str, Token]] = ({}, {})
 
     def learn(self, words: set[str]) -> None:
         """Words the spelling corrector may correct towards (every word of every synonym and keyword)."""
         self._known |= words
         self._vocabulary = None  # sorted when a word first needs correcting
         self._corrections.clear()
+        for made in self._token_cache:
+            made.clear()
 
     def table(self, key: str, build: Callable[[], T]) -> T:
         """A table made only from knowledge phrases (e.g. rule patterns as phrase ids), by a `key` that names its
@@ -178,10 +183,16 @@ class Words:
         return fixed
 
     def tokens(self, text: str, correct: bool = True) -> list[Token]:
+        made = self._token_cache[correct]
         out = []
         for s in self.surface(text):
-            w = self.correct(s) if correct else s
-            out.append(Token(surface=s, word=w, stem=self.stem_of(w), stop=w in self.lexicon.stopwords))
+            tok = made.get(s)
+            if tok is None:
+                w = self.correct(s) if correct else s
+                tok = Token(surface=s, word=w, stem=self.stem_of(w), stop=w in self.lexicon.stopwords)
+                if len(made) < 100_000:  # bounded: a stream of random words cannot grow it forever
+                    made[s] = tok
+            out.append(tok)
         return out
 
     def stems(self, text: str) -> tuple[str, ...]:
