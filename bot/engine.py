@@ -684,8 +684,17 @@ class Engine:
             # abscess" is not any abscess); several that say it are asked about first
             naming = [c for c in top if key in self.words.content_stems(c.alias)]
             if len(naming) == 1:
+                # one a little less scored that says as much is as likely ("vulvar lesion destruction": simple or
+                # extensive)
+                said = self._said(r, close)
+                naming += [c for c in close if c not in top and key in self.words.content_stems(c.alias)
+                           and said[c.code] >= said[naming[0].code]]
+            if len(naming) == 1:
                 chosen = naming[0]
             top = naming + [c for c in top if c not in naming]
+        richer = self._richer(r, chosen, close) if chosen is not None else []
+        if richer:  # several name more of the question than the best scored: ask which, with it
+            return [], cands, [*richer, chosen][:MAX_NEAR]
         others = self._key_word_choices(r, top if chosen is None else [chosen], cands)
         if others:  # "heel x-ray two views": chest and shoulder x-rays say "two views", not "heel"
             return [], cands, list({c.code: c for c in [*others[:2], *top]}.values())[:MAX_NEAR]
@@ -700,13 +709,26 @@ class Engine:
         injection under ultrasound": the ultrasound-guided one, though its longer name scores a little less)."""
         if len(top) < 2:
             return None
-        asked = r.stems()[1]
-        said = {c.code: max((asked.intersection(stems) for stems in self._plain_names(c.code)), key=len,
-                            default=set()) for c in top}
+        said = self._said(r, top)
         best = max(top, key=lambda c: len(said[c.code]))
         if all(said[c.code] < said[best.code] for c in top if c.code != best.code):
             return best
         return None
+
+    def _said(self, r: Reading, cands: list[Candidate]) -> dict[str, set[str]]:
+        """Of each candidate, the most of the question's words one of its names says."""
+        asked = r.stems()[1]
+        return {c.code: max((asked.intersection(stems) for stems in self._plain_names(c.code)), key=len,
+                            default=set()) for c in cands}
+
+    def _richer(self, r: Reading, chosen: Candidate, close: list[Candidate]) -> list[Candidate]:
+        """The close candidates whose names say all the chosen one's name says of the question and more: the
+        chosen one scored best only for its shorter name ("destruction of vaginal lesions": the dental "lesion
+        destruction" leaves out the vagina that the vaginal destructions name)."""
+        if len(close) < 2:
+            return []
+        said = self._said(r, close)
+        return [c for c in close if c.code != chosen.code and said[chosen.code] < said[c.code]]
 
     def _plain_names(self, code: str) -> tuple[tuple[str, ...], ...]:
         """The content stems of each name of `code` that excludes nothing (not "colposcopy without biopsy"),

@@ -84,3 +84,28 @@ def test_a_site_part_of_another_never_conflicts_and_no_site_never_conflicts():
     assert not checker.conflict(finger, hand) and not checker.conflict(hand, finger)
     assert not checker.conflict(frozenset(), hand) and not checker.conflict(hand, frozenset())
     assert not checker.conflict(finger | foot, hand)  # one of the sites asked is the code's
+
+
+@pytest.mark.parametrize("question", ["vulvar biopsy wrvu", "biopsy of the vulva", "punch biopsy of one vulvar lesion"])
+def test_a_vulvar_biopsy_is_the_vulvas_biopsy_not_its_colposcopy(full, descriptors, question):
+    ans = full.answer(question)
+    assert ans.status == "answered"
+    assert descriptors[ans.codes[0]].lower().startswith("biopsy of vulva")
+
+
+@pytest.mark.parametrize("question", ["vaginal biopsy rvu", "biopsy of the vagina"])
+def test_a_vaginal_biopsy_asks_simple_or_extensive(full, descriptors, question):
+    ans = full.answer(question)
+    assert ans.status == "clarify"
+    assert all("biopsy vaginal mucosa" in descriptors[c].lower() for c in ans.codes[:2])
+
+
+@pytest.mark.parametrize(("question", "site"), [
+    ("destruction of vaginal lesions", "vag"),
+    ("vulvar lesion destruction", "vulva"),
+])
+def test_a_shorter_name_that_leaves_out_the_site_is_not_answered(full, descriptors, question, site):
+    # the dental "lesion destruction" scores best for its short name, but says nothing of the site
+    ans = full.answer(question)
+    assert ans.status == "clarify"
+    assert all(site in descriptors[c].lower() for c in ans.codes[:2])
