@@ -28,7 +28,7 @@ from typing import Any
 
 import yaml
 
-from bot.engine import Engine
+from bot.engine import Engine, keep_loaded
 from bot.render import answer_json
 
 ASK_QUESTION = "what's the wRVU for LEEP"
@@ -242,6 +242,7 @@ def run(question_files: list[Path], rounds: int, process_runs: int, cms_paths: l
         t0 = time.perf_counter()
         shipped = Engine.load(data_dir=empty)
         load_ms = (time.perf_counter() - t0) * 1000
+        keep_loaded(shipped)  # as a server does
         shipped_cases = [c for c in all_cases if c.get("needs") != "cms_import"]
         env = {**os.environ, "CPTBOT_DATA_DIR": str(empty)}
         lines, _ = _engine_section("shipped knowledge base (no import)", shipped, load_ms, shipped_cases, rounds,
@@ -262,6 +263,7 @@ def run(question_files: list[Path], rounds: int, process_runs: int, cms_paths: l
         t0 = time.perf_counter()
         full = Engine.load(data_dir=data_dir)
         load_ms = (time.perf_counter() - t0) * 1000
+        keep_loaded(full)
         full_cases = [c for c in all_cases if not c.get("shipped_only")]
         lines, engine_timing = _engine_section("full fee schedule imported", full, load_ms, full_cases, rounds,
                                                judge, time_process(ASK_QUESTION, process_runs, env))

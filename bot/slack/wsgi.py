@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bot.engine import Engine
+from bot.engine import Engine, keep_loaded
 from bot.slack.dedup import SeenEvents
 from bot.slack.identity import BotIdentity
 from bot.slack.settings import Settings, SettingsError, load_settings
@@ -103,6 +103,7 @@ def application_from_env() -> WsgiApp:
     except KnowledgeError as exc:
         print("cptbot: the knowledge base has problems:", *exc.problems, sep="\n  ", file=sys.stderr)
         raise SystemExit(1) from None
+    keep_loaded(engine)
     return create_application_or_exit(settings, engine)
 
 
