@@ -109,3 +109,16 @@ def test_a_shorter_name_that_leaves_out_the_site_is_not_answered(full, descripto
     ans = full.answer(question)
     assert ans.status == "clarify"
     assert all(site in descriptors[c].lower() for c in ans.codes[:2])
+
+
+@pytest.mark.parametrize("question", ["radiofrequency ablation of a kidney tumor", "ablation of the ovary",
+                                      "laser ablation of the vulva"])
+def test_shipped_liver_ablations_are_not_offered_for_another_organ(engine, question):
+    ans = engine.answer(question)
+    assert ans.status == "not_found" and ans.codes == [] and "kb import" in ans.headline
+
+
+def test_imported_a_vein_code_is_not_answered_for_the_vulva(full, descriptors):
+    ans = full.answer("laser ablation of the vulva")
+    assert ans.status != "answered" or "vein" not in descriptors[ans.codes[0]].lower()
+    assert not any("vein" in descriptors[c].lower() for c in ans.codes)
