@@ -424,7 +424,7 @@ class Engine:
         given = self.drug_finder.find(r, codes) if codes else None
         if given is not None:  # "b12 shot": the drug's code and the administration's
             what = next((i for i in ("payment", "rvu", "global") if r.has(i)), "describe")
-            return make("drug_given", rule=given, what=what, codes=[given.drug, given.route.code], settings=settings,
+            return make("drug_given", rule=given, what=what, codes=[given[0], given[1].code], settings=settings,
                         localities=localities)
         if codes:
             return self._code_ask(r, make, codes, settings, localities, unknown_codes)

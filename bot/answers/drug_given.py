@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 FILE = "drug_administration.yaml"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, eq=False)
 class Route:
     id: str
     code: str
@@ -36,9 +36,9 @@ class Route:
     default: bool = False
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, eq=False)
 class DrugRules:
-    """knowledge/drug_administration.yaml, as read."""
+    """knowledge/drug_administration.yaml, as read (made once at load; nothing assigns to it after)."""
 
     ranges: tuple[tuple[str, str], ...] = ()
     given: tuple[str, ...] = ()
@@ -48,13 +48,6 @@ class DrugRules:
 
     def is_drug(self, code: str) -> bool:
         return len(code) == 5 and any(low <= code <= high for low, high in self.ranges)
-
-
-@dataclass(frozen=True, repr=False, eq=False)
-class DrugGiven:
-    drug: str
-    route: Route
-    facts: tuple[str, ...]
 
 
 def _is_ranges(value: Any) -> str | None:
@@ -112,8 +105,9 @@ class DrugGivenFinder:
         self._routes = [(r, stems(r.words)) for r in rules.routes]
         self._unless = stems(rules.unless_unnamed)
 
-    def find(self, r: Reading, codes: list[str]) -> DrugGiven | None:
-        """The drug given, when `codes` (named in words) is one drug code and the question says it was given."""
+    def find(self, r: Reading, codes: list[str]) -> tuple[str, Route] | None:
+        """(the drug, the route it was given by), when `codes` (named in words) is one drug code and the question
+        says it was given."""
         if len(codes) != 1 or r.entities.codes or not self.rules.is_drug(codes[0]):
             return None
         said = {t.stem for t in r.tokens} | {t.surface for t in r.tokens}
@@ -126,7 +120,7 @@ class DrugGivenFinder:
             route = next((route for route in self.rules.routes if route.default), None)
         if route is None:
             return None
-        return DrugGiven(codes[0], route, self.rules.facts)
+        return codes[0], route
 
 
 def answer(ask: Ask, engine: Engine) -> Answer:
@@ -134,13 +128,11 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     from bot.answers import ANSWERERS
     from bot.answers.titles import name_of
 
-    given: DrugGiven = ask.rule  # type: ignore[assignment]
+    drug, route = ask.rule  # type: ignore[misc]
     ask.kind, ask.what = "codes", ask.what or "describe"
     ans = ANSWERERS["codes"](ask, engine)
-    drug_name = name_of(engine.kb, given.drug, engine.kb.rvu(given.drug, ask.year)) or given.drug
-    first = (f"Bill {given.drug} for the drug ({drug_name}) and {given.route.code} for giving it "
-             f"({given.route.said}).")
+    drug_name = name_of(engine.kb, drug, engine.kb.rvu(drug, ask.year)) or drug
+    first = f"Bill {drug} for the drug ({drug_name}) and {route.code} for giving it ({route.said})."
     ans.headline = first if ask.what == "describe" else f"{first} {ans.headline}"
-    ans.notes = [n for n in ans.notes if not n.startswith(f"{given.drug} is a drug code")]
-    ans.notes += list(given.facts)
+    ans.notes += list(engine.drug_finder.rules.facts)
     return ans

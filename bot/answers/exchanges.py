@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 FILE = "device_exchanges.yaml"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+@dataclass(repr=False, eq=False)
 class Device:
     id: str
     title: str
@@ -46,7 +46,7 @@ class Device:
         return list(self.combined) if self.combined else [self.removal, self.insertion]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(repr=False, eq=False)
 class ExchangeRules:
     exchange_words: tuple[str, ...] = ()
     removal_words: tuple[str, ...] = ()
