@@ -122,3 +122,15 @@ def test_imported_a_vein_code_is_not_answered_for_the_vulva(full, descriptors):
     ans = full.answer("laser ablation of the vulva")
     assert ans.status != "answered" or "vein" not in descriptors[ans.codes[0]].lower()
     assert not any("vein" in descriptors[c].lower() for c in ans.codes)
+
+
+def test_a_breast_mri_is_not_the_lower_extremitys(full, descriptors):
+    ans = full.answer("mri of one breast without contrast")
+    assert not any(w in descriptors[c].lower() for c in ans.codes for w in ("lwr extre", "lower extremity"))
+    assert ans.status == "clarify" and any("breast" in descriptors[c].lower() for c in ans.codes)
+
+
+def test_a_region_named_alone_is_not_answered_with_one_of_its_parts(full, descriptors):
+    # "arm" may be the humerus, the forearm or the shoulder: never the shoulder's x-ray outright
+    ans = full.answer("x-ray of the arm two views")
+    assert ans.status != "answered" or "shoulder" not in descriptors[ans.codes[0]].lower()
