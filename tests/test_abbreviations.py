@@ -66,3 +66,20 @@ def test_without_the_import_a_family_it_lacks_is_named_not_declined(engine, ques
     ans = engine.answer(question)
     assert ans.status == "not_found" and ans.codes == []
     assert ans.headline.startswith("That sounds like ") and " or " in ans.headline and "kb import" in ans.headline
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("SI joint fusion", "arthr"),  # minimally invasive or open: asked back
+    ("sacroiliac joint fusion rvu", "arthr"),
+    ("SI joint", ""),  # an injection or a fusion
+])
+def test_a_sacroiliac_fusion_is_never_the_injection(full, descriptors, question, said):
+    ans = full.answer(question)
+    assert ans.status == "clarify"
+    assert all(said in descriptors[c].lower() for c in ans.codes[:2])
+    assert "si" in " ".join(descriptors[c].lower() for c in ans.codes)
+
+
+def test_cts_release_is_the_carpal_tunnel(full, descriptors):
+    ans = full.answer("CTS release")
+    assert ans.status == "answered" and "carpal tunnel" in descriptors[ans.codes[0]].lower()
