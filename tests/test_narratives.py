@@ -211,3 +211,18 @@ def test_a_named_member_gives_way_to_a_richer_one_but_not_to_another_technique(f
     assert rows[ans.codes[0]][2] == "Bx/curett of cervix w/scope" and len(ans.codes) == 1
     ans = full.answer("colonoscopy: one polyp removed by snare, another biopsied with cold forceps")
     assert {"45385", "45380"} <= set(ans.codes)
+
+
+@pytest.mark.parametrize(("question", "code", "topic"), [
+    ("What is the CPT code for an EKG with interpretation and report", "93000", False),
+    ("ECG with interpretation, which code?", "93000", False),
+    ("12 lead ECG cpt", "93000", False),
+    ("cardiologist reads the EKG, what do I bill", "93010", True),
+    ("can I bill the interpretation of an ekg done at the hospital", "93010", True),
+])
+def test_a_test_asked_for_with_its_report_is_the_complete_code(full, question, code, topic):
+    """"EKG with interpretation and report" names the complete test; a reading on its own is the
+    professional component (the interpretation topic)."""
+    ans = full.answer(question)
+    assert ans.status == "answered" and ans.codes[0] == code
+    assert (ans.intent == "topic") is topic
