@@ -425,7 +425,7 @@ class Engine:
         if given is not None:  # "b12 shot": the drug's code and the administration's
             what = next((i for i in ("payment", "rvu", "global") if r.has(i)), "describe")
             return make("drug_given", rule=given, what=what, codes=[given[0], given[1].code], settings=settings,
-                        localities=localities)
+                        localities=localities, modifiers=[m for m in ent.modifiers if m in kb.modifiers])
         if codes:
             return self._code_ask(r, make, codes, settings, localities, unknown_codes)
 

@@ -57,3 +57,14 @@ def test_without_the_import_the_drug_is_named_with_the_import_hint(engine, quest
     ans = engine.answer(question)
     assert ans.status == "not_found" and ans.codes == []
     assert ans.headline.startswith("That sounds like J") and "kb import" in ans.headline
+
+
+@pytest.mark.parametrize("question", ["injected kenalog 40 mg into the knee", "kenalog knee injection"])
+def test_a_drug_injected_into_a_joint_does_not_get_the_intramuscular_code(full, question):
+    ans = full.answer(question)
+    assert "96372" not in ans.codes
+
+
+def test_a_modifier_asked_about_is_explained_with_both_codes(full):
+    ans = full.answer("b12 shot modifier 25")
+    assert ans.codes[:2] == ["J3420", "96372"] and "25" in ans.modifiers

@@ -125,6 +125,7 @@ class DrugGivenFinder:
 
 def answer(ask: Ask, engine: Engine) -> Answer:
     """The `drug_given` answerer: both codes side by side, the first sentence saying which is which."""
+    from bot.answer import Section
     from bot.answers import ANSWERERS
     from bot.answers.titles import name_of
 
@@ -134,5 +135,6 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     drug_name = name_of(engine.kb, drug, engine.kb.rvu(drug, ask.year)) or drug
     first = f"Bill {drug} for the drug ({drug_name}) and {route.code} for giving it ({route.said})."
     ans.headline = first if ask.what == "describe" else f"{first} {ans.headline}"
-    ans.notes += list(engine.drug_finder.rules.facts)
+    if engine.drug_finder.rules.facts:
+        ans.sections.append(Section("How it is billed", [], " ".join(engine.drug_finder.rules.facts)))
     return ans

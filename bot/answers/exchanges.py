@@ -128,6 +128,7 @@ class ExchangeFinder:
 
 def answer(ask: Ask, engine: Engine) -> Answer:
     """The `exchange` answerer: the code(s) to report, priced side by side, the first sentence saying how."""
+    from bot.answer import Section
     from bot.answers import ANSWERERS
 
     device: Device = ask.rule  # type: ignore[assignment]
@@ -143,5 +144,6 @@ def answer(ask: Ask, engine: Engine) -> Answer:
                  "putting in the new one: no single code covers the two.")
     ans.headline = first if ask.what == "describe" else f"{first} {ans.headline}"
     ans.title = device.title
-    ans.notes += list(device.facts)
+    if device.facts:
+        ans.sections.append(Section("How it is reported", [], " ".join(device.facts)))
     return ans
