@@ -354,8 +354,11 @@ class Engine:
             return facility_ask
         sized = self.size_finder.find(r.tokens, r.text)
         if sized is not None and not (known_codes and (r.has("rvu") or r.has("payment"))):
-            # "shaved a 1.1 cm nevus off her back": the site and size choose the code
-            return make("sized", rule=sized, codes=known_codes, unknown_codes=unknown_codes)
+            # "shaved a 1.1 cm nevus off her back": the site and size choose the code; "... and an intermediate
+            # repair of 2.5 cm": the repair is coded beside it
+            repair = self.repair_finder.find(r.tokens, r.text) if not known_codes else None
+            return make("sized", rule=sized, codes=known_codes, unknown_codes=unknown_codes,
+                        repair=repair if repair is not None and repair.one_code() else None)
         repair = self.repair_finder.find(r.tokens, r.text) if not known_codes else None
         if repair is not None and (r.has("rvu") or r.has("payment")) and repair.one_code():
             known_codes = [repair.one_code()]  # "wrvu for a simple repair of a 2 cm scalp laceration"

@@ -79,3 +79,20 @@ def test_a_missing_site_or_length_asks_back(full, question):
 def test_a_value_asked_uses_the_code_the_length_chooses(full, kb):
     ans = full.answer("wrvu for simple repair of 2 cm scalp laceration")
     assert ans.codes == [code_for(kb, "simple_repair", "scalp", 2.0)]
+
+
+@pytest.mark.parametrize(("question", "lesion", "family", "site_word", "length"), [
+    ("Physician excised a 1.2 cm benign lesion on the arm and did an intermediate repair of 2.5 cm, how to code?",
+     "11402", "intermediate_repair", "arm", 2.5),
+    ("excised a 1.5 cm cyst from the back, closed with a 3 cm layered closure", "11402", "intermediate_repair", "back", 3.0),
+    ("excision of a 0.8 cm malignant lesion of the face with 0.2 cm margins and a 2 cm intermediate repair",
+     "11642", "intermediate_repair", "face", 2.0),
+])
+def test_an_excision_and_its_repair_are_each_coded_by_their_own_size(full, kb, question, lesion, family, site_word,
+                                                                      length):
+    """A narrative of an excision and its closure states two sizes: the lesion's picks the excision code,
+    the repair's length the repair code; neither is read as a second lesion."""
+    ans = full.answer(question)
+    repair = code_for(kb, family, site_word, length)
+    assert ans.status == "answered" and ans.codes[:2] == [lesion, repair]
+    assert f"Add {repair}" in ans.headline and f"{length:g} cm" in ans.headline

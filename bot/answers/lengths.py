@@ -161,7 +161,7 @@ class RepairFinder(SiteFamilies):
         low = text_.lower()
         places = sorted((m.start(), s) for s in family.sites for w in s.words
                         for m in re.finditer(r"\b" + re.escape(w.lower()) + r"\b", low))
-        lengths = lesion_sizes(text_)
+        lengths = lesion_sizes(text_, repairs=True)  # an excision's own size is not a repair's length
         if not lengths or not places:
             named = tuple(dict.fromkeys(s for _, s in places))
             return RepairMatch(family, (), named, lengths[0][1] if lengths else None)
@@ -193,6 +193,15 @@ def _bands(site: SiteGroup) -> str:
     if site.more_code:
         said += f"; {site.more_code} each further {site.more_per:g} cm or part of it (add-on)"
     return said
+
+
+def repair_sentence(match: RepairMatch) -> tuple[str, str]:
+    """The one code a repair comes to and what it is in words ("12032 for the intermediate repair, 2.5 cm on
+    the trunk, arms or legs (2.6-7.5 cm)"), for an answer that codes a repair beside something else."""
+    c = match.coded[0]
+    assert c.band is not None
+    return c.band.code, (f"{c.band.code} for the {match.family.title.lower()}, {c.total:g} cm on the {c.site.name} "
+                         f"({_band_name(c.site, c.band)})")
 
 
 def answer(ask: Ask, engine: Engine) -> Answer:

@@ -29,6 +29,26 @@ FILE = "lesion_sizes.yaml"
 MARGIN_RE = re.compile(r"\s*(?:[a-z-]+\s+){0,2}margins?\b", re.I)
 MARGIN_BEFORE_RE = re.compile(r"margins?\s*(?:of\s*)?$", re.I)
 SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d{1,2})?|\.\d{1,2})\s*(cm|centimeters?|mm|millimeters?)\b", re.I)
+# A length said of a wound repair ("an intermediate repair of 2.5 cm", "closed with a 3 cm layered closure",
+# "a 2 cm laceration"), not of a lesion: a narrative of an excision and its repair states both.
+_REPAIR = r"(?:repair(?:s|ed)?|clos(?:ures?|ed)|lacerations?|lacs?|sutures?d?)"
+_LESION = r"(?:lesions?|nev(?:us|i)|moles?|cysts?|lipomas?|tumou?rs?|mass(?:es)?|keratos[ie]s|excis(?:ion|ed)|shaved?)"
+_BETWEEN = r"(?:\s+(?:of|was|is|measuring|totall?ing|about|approximately|a|an|the|total|benign|malignant))*\s*$"
+REPAIR_BEFORE_RE = re.compile(rf"\b{_REPAIR}\b{_BETWEEN}", re.I)
+REPAIR_AFTER_RE = re.compile(rf"\s*(?:long\s+)?(?:[a-z-]+\s+){{0,2}}?{_REPAIR}\b", re.I)
+LESION_BEFORE_RE = re.compile(rf"\b{_LESION}\b{_BETWEEN}", re.I)
+LESION_AFTER_RE = re.compile(rf"\s*(?:[a-z-]+\s+){{0,2}}?{_LESION}\b", re.I)
+
+
+def is_repair_length(text_: str, start: int, end: int) -> bool:
+    """Whether the size at text_[start:end] is said of a wound repair rather than of a lesion."""
+    return bool(REPAIR_BEFORE_RE.search(text_[max(0, start - 40):start]) or REPAIR_AFTER_RE.match(text_, end))
+
+
+def is_lesion_size(text_: str, start: int, end: int) -> bool:
+    """Whether the size at text_[start:end] is said of a lesion (and not of a repair)."""
+    return not is_repair_length(text_, start, end) and bool(
+        LESION_BEFORE_RE.search(text_[max(0, start - 40):start]) or LESION_AFTER_RE.match(text_, end))
 
 
 @dataclass(repr=False, eq=False)
@@ -96,6 +116,8 @@ def size_cm(text_: str, add_margins: bool = False) -> float | None:
     size followed by "margin(s)" is the narrowest margin, and twice it is added to the lesion's size."""
     lesion = margin = None
     for m in SIZE_RE.finditer(text_):
+        if is_repair_length(text_, m.start(), m.end()):
+            continue
         value = float(m.group(1)) / (10 if m.group(2).lower().startswith("m") else 1)
         before = text_[max(0, m.start() - 20):m.start()]
         if add_margins and (MARGIN_RE.match(text_, m.end()) or MARGIN_BEFORE_RE.search(before)):
@@ -109,12 +131,15 @@ def size_cm(text_: str, add_margins: bool = False) -> float | None:
     return round(lesion + 2 * margin, 2) if margin is not None else lesion
 
 
-def lesion_sizes(text_: str, add_margins: bool = False) -> list[tuple[int, float]]:
+def lesion_sizes(text_: str, add_margins: bool = False, repairs: bool = False) -> list[tuple[int, float]]:
     """Every lesion size stated, as (character position, cm), margins left out (and, with `add_margins`,
-    twice the first margin stated added to each)."""
+    twice the first margin stated added to each). With `repairs`, the lengths of wound repairs instead: when
+    a narrative states both (an excision and its closure), each size goes with the words beside it."""
     lesions: list[tuple[int, float]] = []
     margin = None
     for m in SIZE_RE.finditer(text_):
+        if (is_lesion_size(text_, m.start(), m.end()) if repairs else is_repair_length(text_, m.start(), m.end())):
+            continue
         value = float(m.group(1)) / (10 if m.group(2).lower().startswith("m") else 1)
         before = text_[max(0, m.start() - 20):m.start()]
         if MARGIN_RE.match(text_, m.end()) or MARGIN_BEFORE_RE.search(before):
@@ -232,6 +257,13 @@ def answer(ask: Ask, engine: Engine) -> Answer:
         codes = [s.codes[i] for s in family.sites]
         headline = (f"For {family.title.lower()} of {_band_name(family, i)}, the code depends on the site: "
                     + "; ".join(f"{s.codes[i]} {s.name}" for s in family.sites) + ".")
+    if ask.repair is not None:  # the closure of the excision site: a code of its own beside the excision
+        from bot.answers.lengths import repair_sentence
+
+        repair_code, said_repair = repair_sentence(ask.repair)
+        if repair_code not in codes:
+            codes.append(repair_code)
+            headline += f" Add {said_repair}."
     priced = [c for c in codes if (c, "") in fy.rvus]
     facts = [Fact(c, f"global {fy.rvus[(c, '')].global_days}") for c in priced[:1]]
     if facts:
