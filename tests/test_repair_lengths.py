@@ -84,7 +84,8 @@ def test_a_value_asked_uses_the_code_the_length_chooses(full, kb):
 @pytest.mark.parametrize(("question", "lesion", "family", "site_word", "length"), [
     ("Physician excised a 1.2 cm benign lesion on the arm and did an intermediate repair of 2.5 cm, how to code?",
      "11402", "intermediate_repair", "arm", 2.5),
-    ("excised a 1.5 cm cyst from the back, closed with a 3 cm layered closure", "11402", "intermediate_repair", "back", 3.0),
+    ("excised a 1.5 cm cyst from the back, closed with a 3 cm layered closure",
+     "11402", "intermediate_repair", "back", 3.0),
     ("excision of a 0.8 cm malignant lesion of the face with 0.2 cm margins and a 2 cm intermediate repair",
      "11642", "intermediate_repair", "face", 2.0),
 ])
