@@ -15,7 +15,8 @@ def numbers(descriptor: str) -> set[int]:
     return {int(n) for n in re.findall(r"\d+", descriptor)}
 
 
-def test_every_band_is_the_one_its_code_descriptor_states(kb, descriptors):
+def test_every_band_is_the_one_its_code_descriptor_states(kb, descriptors, cms_rvus):
+    add_ons = {r.code for r in cms_rvus[2026].rows if not r.modifier and r.global_days == "ZZZ"}
     assert kb.quantities
     for family in kb.quantities:
         for band in family.bands:
@@ -25,9 +26,10 @@ def test_every_band_is_the_one_its_code_descriptor_states(kb, descriptors):
             else:
                 assert band.high in said, (family.id, band.code, descriptors[band.code])
                 assert band.low == 1 or band.low in said, (family.id, band.code, descriptors[band.code])
-        if family.more_code:
-            assert family.more_per in numbers(descriptors[family.more_code])
-            assert re.search(r"add|addl", descriptors[family.more_code], re.I)
+        if family.more_code:  # "ea addl 10", or "each" (one unit a nail) on an add-on (global ZZZ) code
+            said = descriptors[family.more_code]
+            assert family.more_per in numbers(said) or (family.more_per == 1 and re.search(r"\beach\b", said, re.I))
+            assert re.search(r"add|addl", said, re.I) or family.more_code in add_ons
 
 
 def band_code(kb, family_id: str, n: int) -> str:
@@ -44,6 +46,7 @@ def band_code(kb, family_id: str, n: int) -> str:
     ("needle emg of two extremities", "needle_emg_limbs", 2),
     ("hair transplant with 40 punch grafts", "hair_transplant_punch", 40),
     ("removed 12 skin tags from the neck", "skin_tags", 12),
+    ("avulsion of one ingrown toenail", "nail_avulsion", 1),
 ])
 def test_the_stated_quantity_chooses_the_member(full, kb, question, family, n):
     ans = full.answer(question)
@@ -61,6 +64,13 @@ def test_past_the_last_band_the_add_on_is_reported_in_units(full, kb):
     last = family.bands[-1]
     ans = full.answer(f"removal of {last.high + family.more_per + 1} skin tags")
     assert ans.codes == [last.code, family.more_code]
+    assert f"{family.more_code} x 2" in ans.headline
+
+
+def test_each_further_nail_is_a_unit_of_the_add_on(full, kb):
+    family = next(f for f in kb.quantities if f.id == "nail_avulsion")
+    ans = full.answer("avulsion of three toenails")
+    assert ans.codes == [family.bands[0].code, family.more_code]
     assert f"{family.more_code} x 2" in ans.headline
 
 
