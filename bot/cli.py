@@ -29,7 +29,9 @@ def _engine():
 
     Importing the engine's modules and decoding its caches allocate a few hundred thousand objects that all
     stay alive; with the collector on, those allocations trigger collections that scan them again and again
-    (about a tenth of a one-question `cptbot ask`), and find nothing to free.
+    (about a tenth of a one-question `cptbot ask`), and find nothing to free. Then they are frozen as
+    `bot.engine.keep_loaded` does, without its full collection first (there is no garbage yet to free), so
+    neither a later collection nor the interpreter's exit walks them again.
     """
     gc.disable()
     try:
