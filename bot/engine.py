@@ -389,9 +389,12 @@ class Engine:
         if codes and not (repair is not None and codes == [repair.one_code()]):
             # "what is CPT code 20610 for SI joint injection": words naming another procedure outright
             codes += [c for c in self._spotted(r) if c not in codes]
-        if r.has("modifier_which") and not ent.codes and not ent.modifiers:
+        if r.has("modifier_which") and not ent.codes and not ent.modifiers and not (
+                r.has("payment") and len(self._codes_by_words(r)[0]) == 1):
             # "which modifier when the patient returns to the OR": the situation's words can also fit a
             # procedure's name, but the person asked for a modifier, so the modifiers are searched first.
+            # ("assistant surgeon on a total hip, what modifier and how much does it pay?" names its procedure
+            # and asks what it pays: the amount with the modifier answers both.)
             mod_ask = self._modifier_ask(r, make)
             if mod_ask is not None:
                 return mod_ask

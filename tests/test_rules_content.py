@@ -254,3 +254,11 @@ def test_choosing_between_two_named_modifiers_is_decided_by_the_situation(engine
 def test_a_value_of_a_code_named_in_words_is_not_a_topic(engine):
     answer = ask(engine, "LEEP payment in the office vs facility")
     assert answer.intent != "topic" and answer.codes[:1] == ["57461"]
+
+
+def test_a_modifier_asked_with_what_it_pays_on_a_named_procedure_gives_the_amount(full):
+    """"Assistant surgeon on a total hip, what modifier and how much does it pay?": the amount with the
+    modifier answers both, and the modifier is the answer's modifier."""
+    ans = full.answer("Assistant surgeon on a total hip replacement, what modifier and how much does it pay?")
+    assert ans.status == "answered" and ans.codes[0] == "27130" and ans.modifiers == ["80"]
+    assert "16%" in ans.headline

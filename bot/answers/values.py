@@ -66,6 +66,7 @@ def answer(ask: Ask, engine: Engine) -> Answer:
         found = replies.modifier_priced(kb, row, fy, mod, ask.settings, ask.localities[0] if ask.localities else None)
         if found is not None:
             priced.append(found)
+            ans.modifiers += [m for m in mod.split("+") if m not in ans.modifiers]  # "RT+LT": both, as billed
     ans.sections[:0] = [section for _, section in priced]
     if priced:  # the amount with the modifier is what was asked: it leads
         ans.headline = " ".join(head for head, _ in priced)
