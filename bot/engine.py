@@ -84,6 +84,7 @@ SPLIT_RE = re.compile(r"\s*(?:,|;|\+|\band\b|\bvs\.?|\bversus\b|\bor\b|\bplus\b|
 PAIR_JOIN_RE = re.compile(r"\s*(?:\+|\band\b|\bwith\b|\binto\b|\bin\b|\bfrom\b|\bplus\b|\bvs\.?|\bversus\b|"
                           r"\bor\b|\bon top of\b|(?<!\w)&(?!\w))\s*", re.I)
 MAX_NEAR = 4  # choices offered when no name is said whole (Engine._near_codes)
+FULLY = 0.99  # a name that explains this share of the question's words explains all of it
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
 # a candidate scored this much below the best still wins when its name says all the others say and more
 WIDE_MARGIN = 0.15
@@ -640,7 +641,10 @@ class Engine:
         key = "search:loose" if loose else "search"
         found = r.memo.get(key)
         if found is None:
-            found = r.memo[key] = self._same_site(r.stems()[0], self.index.search(*r.stems(), loose=loose))
+            every = self.index.search(*r.stems(), loose=loose)
+            found = r.memo[key] = self._same_site(r.stems()[0], every)
+            if len(found) < len(every):
+                r.memo[key + ":other sites"] = True  # see _fuller_than
         return list(found)  # type: ignore[call-overload]
 
     def _names_out_of_scope_words(self, r: Reading) -> bool:
@@ -717,6 +721,9 @@ class Engine:
         richer = self._richer(r, chosen, close) if chosen is not None else []
         if richer:  # several name more of the question than the best scored: ask which, with it
             return [], cands, [*richer, chosen][:MAX_NEAR]
+        fuller = self._fuller_than(r, chosen) if chosen is not None else []
+        if fuller:
+            return [], cands, fuller
         others = self._key_word_choices(r, top if chosen is None else [chosen], cands)
         if others:  # "heel x-ray two views": chest and shoulder x-rays say "two views", not "heel"
             return [], cands, list({c.code: c for c in [*others[:2], *top]}.values())[:MAX_NEAR]
@@ -742,6 +749,18 @@ class Engine:
         asked = r.stems()[1]
         return {c.code: max((asked.intersection(stems) for stems in self._plain_names(c.code)), key=len,
                             default=set()) for c in cands}
+
+    def _fuller_than(self, r: Reading, chosen: Candidate) -> list[Candidate]:
+        """When codes of other anatomic sites were set aside (bot.understanding.sites) and the one left explains
+        the question only in part, the names that explain all of it, to ask among (or to count among): "lumbar
+        spine x-ray 2 views" left alone with the spine's one-view x-ray once the thoracic spine's is set aside
+        is asked between the lumbar spine's x-rays, which the number of views then chooses. [] otherwise."""
+        if chosen.explains >= FULLY or not r.memo.get("search:other sites"):
+            return []
+        fy = self.kb.years[self._year(r)]
+        loose = [c for c in self._searched(r, loose=True) if replies.row_of(fy, c.code) is not None]
+        fullest = [c for c in loose if c.explains >= FULLY]
+        return [] if any(c.code == chosen.code for c in fullest) else fullest[:MAX_NEAR]
 
     def _richer(self, r: Reading, chosen: Candidate, close: list[Candidate]) -> list[Candidate]:
         """The close candidates whose names say all the chosen one's name says of the question and more: the

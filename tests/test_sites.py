@@ -76,7 +76,7 @@ def test_the_other_sites_names_no_longer_hide_the_sites_own_code(full, descripto
 
 
 def test_a_site_part_of_another_never_conflicts_and_no_site_never_conflicts():
-    family = SiteFamily("body", (Site("hand", ("hand",)), Site("finger", ("finger",), "hand"),
+    family = SiteFamily("body", (Site("hand", ("hand",)), Site("finger", ("finger",), ("hand",)),
                                  Site("foot", ("foot",))))
     checker = SiteChecker([family], lambda text: tuple(text.split()))
     finger, hand, foot = (checker.sites([w]) for w in ("finger", "hand", "foot"))
@@ -84,6 +84,16 @@ def test_a_site_part_of_another_never_conflicts_and_no_site_never_conflicts():
     assert not checker.conflict(finger, hand) and not checker.conflict(hand, finger)
     assert not checker.conflict(frozenset(), hand) and not checker.conflict(hand, frozenset())
     assert not checker.conflict(finger | foot, hand)  # one of the sites asked is the code's
+
+
+def test_a_site_and_one_within_it_named_together_are_the_one_within():
+    family = SiteFamily("body", (Site("spine", ("spine",)), Site("lumbar", ("lumbar",), ("spine",)),
+                                 Site("thoracic", ("thoracic",), ("spine",))))
+    checker = SiteChecker([family], lambda text: tuple(text.split()))
+    lumbar_spine, thoracic_spine = checker.sites(["lumbar", "spine"]), checker.sites(["thoracic", "spine"])
+    assert lumbar_spine == checker.sites(["lumbar"])
+    assert checker.conflict(lumbar_spine, thoracic_spine)
+    assert not checker.conflict(lumbar_spine, checker.sites(["spine"]))
 
 
 @pytest.mark.parametrize("question", ["vulvar biopsy wrvu", "biopsy of the vulva", "punch biopsy of one vulvar lesion"])
@@ -134,3 +144,20 @@ def test_a_region_named_alone_is_not_answered_with_one_of_its_parts(full, descri
     # "arm" may be the humerus, the forearm or the shoulder: never the shoulder's x-ray outright
     ans = full.answer("x-ray of the arm two views")
     assert ans.status != "answered" or "shoulder" not in descriptors[ans.codes[0]].lower()
+
+
+@pytest.mark.parametrize(("question", "level"), [
+    ("lumbar spine x-ray 2 views", "l-s spine"),
+    ("xray of the lumbar spine, three views", "l-s spine"),
+    ("cervical spine x-ray 2 views", "neck spine"),
+    ("thoracic spine x-ray 3 views", "thorac"),
+])
+def test_a_spine_level_and_a_count_of_views_choose_the_spines_xray(full, descriptors, question, level):
+    # another level's x-ray is set aside; the level's own x-rays are counted among
+    ans = full.answer(question)
+    assert ans.status == "answered" and level in descriptors[ans.codes[0]].lower()
+
+
+def test_the_spines_one_view_xray_is_still_answered_for_one_view(full, descriptors):
+    ans = full.answer("lumbar spine x-ray 1 view")
+    assert ans.status == "answered" and "1 view" in descriptors[ans.codes[0]].lower()

@@ -32,7 +32,7 @@ MAX_KEPT = 50_000  # codes whose sites are kept (bounded: every code of a releas
 class Site:
     id: str
     words: tuple[str, ...]
-    part_of: str = ""  # a site this one lies within ("finger" in "hand"): never in conflict with it
+    part_of: tuple[str, ...] = ()  # the sites this one lies within ("finger" in "hand"): never in conflict with them
 
 
 @dataclass(repr=False, unsafe_hash=True)
@@ -44,7 +44,7 @@ class SiteFamily:
 
 
 def _is_sites(value: Any) -> str | None:
-    problem = "must be a list of {id, words: [...], part_of (optional)}, each id once"
+    problem = "must be a list of {id, words: [...], part_of (optional: a site or a list of sites)}, each id once"
     if not isinstance(value, list) or len(value) < 2:
         return problem
     ids: set[str] = set()
@@ -55,19 +55,25 @@ def _is_sites(value: Any) -> str | None:
                 or not all(isinstance(w, str) and w.strip() for w in s["words"]):
             return problem
         ids.add(s["id"])
-    if any(s.get("part_of") not in (None, *ids) for s in value):
-        return "part_of must name another site of the same family"
+    if any(p not in ids or p == s["id"] for s in value for p in _parents(s.get("part_of"))):
+        return "part_of must name other sites of the same family"
     return None
 
 
 SPEC = {"id": (is_text, True), "sites": (_is_sites, True)}
 
 
+def _parents(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+
+
 def load_site_families(root: Path, problems: Problems) -> tuple[SiteFamily, ...]:
     """Read `knowledge/anatomic_sites.yaml` (optional); problems go to `problems` as file:line: entry: field."""
     return tuple(
         SiteFamily(id=str(e["id"]), sites=tuple(
-            Site(str(s["id"]), tuple(str(w) for w in s["words"]), str(s.get("part_of") or "")) for s in e["sites"]))
+            Site(str(s["id"]), tuple(str(w) for w in s["words"]), _parents(s.get("part_of"))) for s in e["sites"]))
         for e in load_entries(root, FILE, "families", SPEC, problems))
 
 
@@ -77,25 +83,37 @@ class SiteChecker:
     def __init__(self, families: Iterable[SiteFamily], stems_of: Callable[[str], tuple[str, ...]]):
         """`stems_of`: the engine's content stems of a text (the same stems questions and names are read by)."""
         self._stems_of = stems_of
-        self._by_stem: dict[str, tuple[str, str]] = {}
-        self._related: set[tuple[str, str, str]] = set()  # (family, site, site) that may stand for each other
+        self._by_stem: dict[str, list[tuple[str, str]]] = {}  # a word may name a site in each of two families
+        self._within: dict[tuple[str, str], set[str]] = {}  # (family, site) -> every site it lies within
         for fam in families:
-            parent = {s.id: s.part_of for s in fam.sites}
+            parents = {s.id: s.part_of for s in fam.sites}
             for s in fam.sites:
                 for w in s.words:
                     stems = stems_of(w)
                     if len(stems) == 1:  # one word, one stem; a phrase would match its words apart
-                        self._by_stem[stems[0]] = (fam.id, s.id)
-                up = s.id
-                while up:
-                    self._related |= {(fam.id, s.id, up), (fam.id, up, s.id)}
-                    up = parent.get(up, "")
+                        self._by_stem.setdefault(stems[0], []).append((fam.id, s.id))
+                up, todo = set(), list(s.part_of)
+                while todo:
+                    site = todo.pop()
+                    if site not in up:
+                        up.add(site)
+                        todo.extend(parents.get(site, ()))
+                self._within[(fam.id, s.id)] = up
         self._kept: dict[str, Sites] = {}
 
     def sites(self, stems: Iterable[str]) -> Sites:
-        """The (family, site) pairs the stems name."""
+        """The (family, site) pairs the stems name: of a site and one within it, only the one within ("lumbar
+        spine" is the lumbar spine, not any part of the spine)."""
         by_stem = self._by_stem
-        return frozenset(by_stem[s] for s in stems if s in by_stem)
+        found = {pair for s in stems if s in by_stem for pair in by_stem[s]}
+        if len(found) < 2:
+            return frozenset(found)
+        within = self._within
+        return frozenset(p for p in found
+                         if not any(p[0] == q[0] and p[1] in within.get(q, ()) for q in found if q != p))
+
+    def _related(self, family: str, a: str, b: str) -> bool:
+        return a == b or a in self._within.get((family, b), ()) or b in self._within.get((family, a), ())
 
     def code_sites(self, code: str, names: Callable[[str], Iterable[str]]) -> Sites:
         """The sites any of a code's names name (`names(code)`: its names), read once per code."""
@@ -114,6 +132,6 @@ class SiteChecker:
             return False
         for fam in {f for f, _ in asked} & {f for f, _ in named}:
             wanted = [s for f, s in asked if f == fam]
-            if not any((fam, a, n) in self._related for f, n in named if f == fam for a in wanted):
+            if not any(self._related(fam, a, n) for f, n in named if f == fam for a in wanted):
                 return True
         return False
