@@ -400,7 +400,10 @@ class Engine:
             if mod_ask is not None:
                 return mod_ask
         if not codes and not unknown_codes:
-            codes, _, ambiguous = self._codes_by_words(r)
+            codes, found, ambiguous = self._codes_by_words(r)
+            outside = self._outside_fits_better(r, codes, found) if len(codes) == 1 and not ambiguous else None
+            if outside is not None:  # "vaginal biopsy": not the curated colposcopy with a vaginal biopsy
+                return make("not_found", problem="outside_code", subject=outside)
             counted = choose(kb.quantities, [c.code for c in ambiguous] or codes, r.text)
             if counted is None and len(ambiguous) > 1:
                 # "knee x-ray 4 views": chest and abdomen x-rays that say "views" were offered beside the knee
@@ -922,6 +925,21 @@ class Engine:
             codes = sorted(c.code for c in top)  # "TPIs": a family of codes the curated set lacks
             return ("one of " if len(codes) > 2 else "") + ", ".join(codes[:-1]) + " or " + codes[-1]
         return chosen.code if chosen is not None else None
+
+    def _outside_fits_better(self, r: Reading, codes: list[str], found: list[Candidate]) -> str | None:
+        """Without an import: the code outside the curated set whose everyday name the question says whole,
+        when the curated code found matches only part of its own name ("vaginal biopsy" is not the curated
+        "colposcopic vaginal biopsy"); None otherwise."""
+        if self.outside_index is None:
+            return None
+        chosen = next((c for c in found if c.code == codes[0]), None)
+        if chosen is None or chosen.score >= FULLY:
+            return None
+        better = [c for c in close_calls(self._same_site(r.stems()[0], self.outside_index.search(*r.stems()),
+                                                         self.outside_index)) if c.score >= FULLY]
+        if not better:
+            return None
+        return self._outside_code(r)
 
     def import_hint(self) -> str:
         if self.kb.imported:

@@ -161,3 +161,16 @@ def test_a_spine_level_and_a_count_of_views_choose_the_spines_xray(full, descrip
 def test_the_spines_one_view_xray_is_still_answered_for_one_view(full, descriptors):
     ans = full.answer("lumbar spine x-ray 1 view")
     assert ans.status == "answered" and "1 view" in descriptors[ans.codes[0]].lower()
+
+
+@pytest.mark.parametrize(("question", "said"), [
+    ("vaginal biopsy rvu", "biopsy vaginal mucosa"),
+    ("removal of a foreign body from the ear", "clear outer ear canal"),
+])
+def test_shipped_a_curated_name_said_in_part_gives_way_to_an_everyday_name_said_whole(engine, descriptors,
+                                                                                      question, said):
+    # "vaginal biopsy" is not the curated colposcopy with a vaginal biopsy; an ear is not the uterus
+    ans = engine.answer(question)
+    assert ans.status == "not_found" and ans.codes == []
+    named = ans.headline.split("That sounds like ")[1][:5]
+    assert said in descriptors[named].lower() and "kb import" in ans.headline
