@@ -483,9 +483,14 @@ class Engine:
         value_asked = r.has("rvu") or r.has("payment")
         topics = [(s, t) for s, t in topics if not (value_asked and known_codes)
                   and (set(known_codes) <= set(t.codes) or t.about_codes)]
-        if topics and not known_codes and any(r.has(i) for i in ("rvu", "payment", "which_code")) \
-                and not (topics[0][1].about_codes and not value_asked) and self._codes_by_words(r)[0]:
-            topics = []  # "LEEP payment office vs facility", "how do I report this shave": a code named in words
+        if topics and not known_codes and any(r.has(i) for i in ("rvu", "payment", "which_code", "global")) \
+                and not (topics[0][1].about_codes and not value_asked):
+            named = self._codes_by_words(r)[0]
+            # "LEEP payment office vs facility", "how do I report this shave": a code named in words; "the
+            # global period on a cataract surgery" too, when it names a surgery (a visit's global is a rule)
+            if named and (any(r.has(i) for i in ("rvu", "payment", "which_code"))
+                          or all(_is_procedure(fy, c) for c in named)):
+                topics = []
         found = self.situation_finder.find(r.tokens)
         if not topics and not found:
             return None

@@ -262,3 +262,28 @@ def test_a_modifier_asked_with_what_it_pays_on_a_named_procedure_gives_the_amoun
     ans = full.answer("Assistant surgeon on a total hip replacement, what modifier and how much does it pay?")
     assert ans.status == "answered" and ans.codes[0] == "27130" and ans.modifiers == ["80"]
     assert "16%" in ans.headline
+
+
+@pytest.mark.parametrize(("question", "indicator"), [
+    ("what does a 10 day global mean", "010"), ("what is a 90-day global period", "090"),
+    ("zero day global meaning", "000"),
+])
+def test_a_global_period_named_by_its_days_is_explained(engine, question, indicator):
+    ans = engine.answer(question)
+    assert ans.status == "answered" and ans.intent == "global" and ans.headline.startswith(indicator)
+
+
+def test_the_global_period_of_a_surgery_named_in_words_is_its_value_not_the_general_topic(full):
+    ans = full.answer("What is the global period on a cataract surgery")
+    assert ans.codes[0] == "66984" and ans.intent == "global"
+    # a rule about a service without a surgical global stays the rule
+    assert full.answer("How do global period rules apply to critical care services").intent == "topic"
+
+
+@pytest.mark.parametrize(("question", "modifier"), [
+    ("Which modifier for a service by a locum tenens physician", "Q6"),
+    ("our doc was on vacation and a colleague covered under a reciprocal arrangement, modifier?", "Q5"),
+])
+def test_substitute_physician_modifiers(engine, question, modifier):
+    ans = engine.answer(question)
+    assert ans.status == "answered" and ans.modifiers[:1] == [modifier]

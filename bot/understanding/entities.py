@@ -29,6 +29,9 @@ BARE_TOKEN_RE = re.compile(r"\b([0-9A-Za-z]{2})\b")
 MODIFIER_CUE_RE = re.compile(r"\b(?:append|appending|appended|add|adding|attach|attaching|put|putting|use|using|need|"
                              r"needs|report|bill)\s+(?:an?\s+|the\s+)?-?([0-9]{2}|[A-Z]{2})\b(?!\s*(?:-|\.)?\d)")
 GLOBAL_RE = re.compile(r"(?<![\w.])(000|010|090|mmm|xxx|yyy|zzz)(?![\w.])", re.I)
+# "a 10 day global", "90-day global period", "zero-day global": the indicator by its days
+GLOBAL_DAYS_RE = re.compile(r"\b(0|10|90|zero|ten|ninety)[- ]?days?[- ](?:post[- ]?op(?:erative)?\s+)?global\b", re.I)
+GLOBAL_OF_DAYS = {"0": "000", "zero": "000", "10": "010", "ten": "010", "90": "090", "ninety": "090"}
 GLOBAL_WORD_RE = re.compile(r"\bglobal", re.I)
 MALFORMED_CODE_RE = re.compile(r"\b(?:cpt|hcpcs|code)\s*#?\s*(\d{1,4}|\d{6,})(?![\dA-Za-z])", re.I)
 BARE_UNIT_RE = re.compile(r"\s*(?:-|\s)?(?:min|mins|minutes?|hours?|hrs?|years?|yrs?|days?|weeks?|months?|units?|"
@@ -152,13 +155,18 @@ def _whole_phrase(phrase: str) -> re.Pattern[str]:
 
 
 def find_global_periods(text: str) -> list[str]:
-    """Global indicators named in a question: "MMM", "YYY", "ZZZ", "XXX" (in capitals), or 000/010/090."""
+    """Global indicators named in a question: "MMM", "YYY", "ZZZ", "XXX" (in capitals), 000/010/090, or by their
+    days ("a 10 day global")."""
     found: list[str] = []
     says_global = GLOBAL_WORD_RE.search(text) is not None  # once, not once per match
     for m in GLOBAL_RE.finditer(text):
         g = m.group(1)
         if (g.isdigit() or g.isupper() or says_global) and g.upper() not in found:
             found.append(g.upper())
+    for m in GLOBAL_DAYS_RE.finditer(text):
+        g = GLOBAL_OF_DAYS[m.group(1).lower()]
+        if g not in found:
+            found.append(g)
     return found
 
 
