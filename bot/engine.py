@@ -71,6 +71,7 @@ log = LazyLogger(__name__)
 T = TypeVar("T")
 COMPONENT_MODIFIERS = ("26", "TC", "53")
 VISIT_ADD_ONS = ("G2211",)
+POST_OP_VISIT = "99024"  # the post-operative visit inside a global period, reported for tracking only
 # How rare a name's words must be, together, to count as named in a long text: about one word that names a
 # single code (a share of the weight of such a word, which grows with the number of codes indexed).
 MIN_SPOT_WEIGHT = 0.97
@@ -1023,8 +1024,9 @@ def _ncci_kind(r: Reading, known_codes: list[str]) -> str | None:
     if r.has("ncci_units") and known_codes:
         return "units"
     if r.has("ncci_pair") and len(known_codes) >= 2:
-        if r.has("visit_with_procedure") and any(c.startswith("992") for c in known_codes):
-            return None
+        visit = any(c.startswith("992") or c == POST_OP_VISIT for c in known_codes)
+        if visit and (r.has("visit_with_procedure") or r.has("global")):
+            return None  # "are post-op visits included in the global for a lap chole": the global period answers
         return "bundling"
     return None
 

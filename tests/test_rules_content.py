@@ -287,3 +287,11 @@ def test_the_global_period_of_a_surgery_named_in_words_is_its_value_not_the_gene
 def test_substitute_physician_modifiers(engine, question, modifier):
     ans = engine.answer(question)
     assert ans.status == "answered" and ans.modifiers[:1] == [modifier]
+
+
+def test_post_op_visits_asked_about_a_surgery_named_in_words_are_the_global_period(full):
+    """"Are post-op visits included in the global for a lap chole": the surgery's global period answers (the
+    visits are included), not an NCCI pair of 99024 with the surgery."""
+    ans = full.answer("are post op visits included in the global for a lap chole")
+    assert ans.intent == "visit_with_procedure" and ans.codes[0] == "47562"
+    assert "included" in ans.headline
