@@ -402,7 +402,7 @@ class Engine:
                 return mod_ask
         if not codes and not unknown_codes:
             codes, found, ambiguous = self._codes_by_words(r)
-            outside = self._outside_fits_better(r, codes, found) if len(codes) == 1 and not ambiguous else None
+            outside = self._outside_fits_better(r, codes, found, ambiguous)
             if outside is not None:  # "vaginal biopsy": not the curated colposcopy with a vaginal biopsy
                 return make("not_found", problem="outside_code", subject=outside)
             counted = choose(kb.quantities, [c.code for c in ambiguous] or codes, r.text)
@@ -446,7 +446,7 @@ class Engine:
                 return mod_ask
         if r.has("help") and len([t for t in r.tokens if not t.stop]) <= 6:
             return make("help")
-        near = self._near_codes(r)
+        near = self._near_codes(r) if not self._outside_said_whole(r) else []
         if near:  # no name said whole, but a few explain most of the question: ask which, never guess
             return make("clarify", candidates=near, problem="partial")
         outside = self._outside_code(r)
@@ -922,7 +922,7 @@ class Engine:
         20553"); only without an import."""
         if self.outside_index is None:
             return None
-        top = close_calls(self._same_site(r.stems()[0], self.outside_index.search(*r.stems()), self.outside_index))
+        top = close_calls(self._outside_found(r))
         counted = choose(self.kb.quantities, [c.code for c in top], r.text)
         if counted is not None and counted.band is not None:
             return counted.band.code  # "abdominal x-ray three views": the count stated picks the member
@@ -932,20 +932,33 @@ class Engine:
             return ("one of " if len(codes) > 2 else "") + ", ".join(codes[:-1]) + " or " + codes[-1]
         return chosen.code if chosen is not None else None
 
-    def _outside_fits_better(self, r: Reading, codes: list[str], found: list[Candidate]) -> str | None:
+    def _outside_fits_better(self, r: Reading, codes: list[str], found: list[Candidate],
+                             ambiguous: list[Candidate]) -> str | None:
         """Without an import: the code outside the curated set whose everyday name the question says whole,
-        when the curated code found matches only part of its own name ("vaginal biopsy" is not the curated
-        "colposcopic vaginal biopsy"); None otherwise."""
-        if self.outside_index is None:
+        when the curated code found (or the ones to ask between) matches only part of its own name ("vaginal
+        biopsy" is not the curated "colposcopic vaginal biopsy"; "IUD insertion" is none of the curated
+        hysteroscopies); None otherwise."""
+        if self.outside_index is None or (len(codes) != 1 and not ambiguous):
             return None
-        chosen = next((c for c in found if c.code == codes[0]), None)
-        if chosen is None or chosen.score >= FULLY:
-            return None
-        better = [c for c in close_calls(self._same_site(r.stems()[0], self.outside_index.search(*r.stems()),
-                                                         self.outside_index)) if c.score >= FULLY]
-        if not better:
+        best = ambiguous[0] if ambiguous else next((c for c in found if c.code == codes[0]), None)
+        if best is None or max(c.score for c in [best, *ambiguous]) >= FULLY or not self._outside_said_whole(r):
             return None
         return self._outside_code(r)
+
+    def _outside_said_whole(self, r: Reading) -> bool:
+        """Without an import: whether the question says an everyday name of a code outside the curated set whole
+        (then a curated name said only in part is not what it means)."""
+        if self.outside_index is None:
+            return False
+        return any(c.score >= FULLY for c in close_calls(self._outside_found(r)))
+
+    def _outside_found(self, r: Reading) -> list[Candidate]:
+        """The everyday names of codes outside the curated set the question's words find (once per question)."""
+        found = r.memo.get("outside")
+        if found is None and self.outside_index is not None:
+            found = r.memo["outside"] = self._same_site(r.stems()[0], self.outside_index.search(*r.stems()),
+                                                        self.outside_index)
+        return list(found or [])  # type: ignore[call-overload]
 
     def import_hint(self) -> str:
         if self.kb.imported:
