@@ -339,8 +339,10 @@ class Engine:
         if r.has("set_preference") and not known_codes:
             return make("remember")
         pair_codes = list(ent.codes)
-        if r.has("ncci_pair") and len(pair_codes) < 2:
-            # "is a D&C bundled into a hysteroscopy", "can I bill colposcopy with 57461": each side by its words
+        if r.has("ncci_pair") and len(pair_codes) < 2 and not r.has("visit_with_procedure"):
+            # "is a D&C bundled into a hysteroscopy", "can I bill colposcopy with 57461": each side by its words.
+            # (Not when one side is a visit: "a knee injection (20610) ... can we bill an E/M too?" is about the
+            # visit, and the words beside the number only describe that procedure again.)
             pair_codes += [c for c in self._pair_by_words(r) if c not in pair_codes]
         ncci_kind = _ncci_kind(r, pair_codes)  # NCCI pairs and units, before a DOS year is read as a year
         if ncci_kind is not None:

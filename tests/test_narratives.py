@@ -226,3 +226,18 @@ def test_a_test_asked_for_with_its_report_is_the_complete_code(full, question, c
     ans = full.answer(question)
     assert ans.status == "answered" and ans.codes[0] == code
     assert (ans.intent == "topic") is topic
+
+
+def test_one_lesion_takes_the_site_named_beside_it_not_the_first_site_in_the_text(full):
+    """"a 0.4 cm lesion on the nose and a punch biopsy of a separate lesion on the back": the shave is of the
+    nose (the face group), though the trunk group comes first in the family and the back is named too."""
+    ans = full.answer("A dermatologist did a shave removal of a 0.4 cm lesion on the nose and a punch biopsy of a "
+                      "separate lesion on the back. How should this be coded?")
+    assert ans.codes[0] == "11310"
+
+
+def test_a_visit_asked_beside_a_procedure_by_number_is_not_an_ncci_pair_found_in_its_words(full):
+    """The words beside "(20610)" describe that procedure; "can we bill an E/M too?" is the visit question."""
+    ans = full.answer("Patient presented for a knee injection (20610) and also discussed her uncontrolled "
+                      "diabetes with medication changes. Can we bill an E/M too?")
+    assert ans.intent == "visit_with_procedure" and ans.codes == ["20610"] and "25" in ans.modifiers

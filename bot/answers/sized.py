@@ -192,18 +192,26 @@ class SizeFinder(SiteFamilies):
         if site is None and size is None:
             return None
         sizes = lesion_sizes(text_, family.add_margins)
-        if len(sizes) > 1:
+        places = sorted(((m.start(), s) for s in family.sites for w in s.words
+                         for m in re.finditer(r"\b" + re.escape(w.lower()) + r"\b", text_.lower())),
+                        key=lambda p: p[0]) if site is not None and sizes else []
+
+        def nearest(at: int) -> Site:
+            """The site named nearest a size: one usually follows its size ("1.5 cm on the chest"), so one
+            named before it counts twice as far."""
+            return min(places, key=lambda p: p[0] - at if p[0] >= at else 2 * (at - p[0]))[1]
+
+        if len(sizes) > 1 and places:
             # several lesions: each size goes with the site named nearest to it ("0.7 cm on the forehead")
-            places = [(m.start(), s) for s in family.sites for w in s.words
-                      for m in re.finditer(r"\b" + re.escape(w.lower()) + r"\b", text_.lower())]
-            places.sort(key=lambda p: p[0])
             if len(places) == len(sizes):  # as many sites as sizes: in the order they are named
                 paired = [(v, site) for (_, v), (_, site) in zip(sizes, places, strict=True)]
-            else:  # a site usually follows its size ("1.5 cm on the chest"): one before counts twice as far
-                paired = [(v, min(places, key=lambda p: p[0] - at if p[0] >= at else 2 * (at - p[0]))[1])
-                          for at, v in sizes] if places else []
+            else:
+                paired = [(v, nearest(at)) for at, v in sizes]
             if len(paired) > 1:
                 return SizedMatch(family, paired[0][0], paired[0][1], tuple(paired[1:]))
+        if len({id(s) for _, s in places}) > 1:
+            # one lesion, several sites named ("0.4 cm lesion on the nose and a biopsy on the back"): its own
+            site = nearest(sizes[0][0])
         return SizedMatch(family, size, site)
 
 
