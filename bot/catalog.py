@@ -118,15 +118,30 @@ def files_fingerprint(*folders: Path) -> str:
     """A digest of every YAML file under `folders` and of the code that reads them.
 
     Reading and hashing a few hundred kilobytes takes about a millisecond; parsing them takes two hundred.
+    The code is the modules that shape the knowledge base by content, and every module of the packages whose
+    loaders read a YAML file of it (topics, situations, sites, drugs, ...) by size and time (`code_stamp`), so
+    a loader changed with the YAML unchanged is not answered from a knowledge base its old self read.
     """
     h = hashlib.sha256(str(INDEX_FORMAT).encode())
     here = os.path.dirname(os.path.abspath(__file__))
     for name in _CODE:
         with open(os.path.join(here, name), "rb") as fh:
             h.update(fh.read())
+    h.update(code_stamp().encode())
     for folder in folders:
         h.update(_yaml_digest(str(folder)).encode())
     return h.hexdigest()[:24]
+
+
+def code_stamp() -> str:
+    """The engine's modules by name, size and modification time (reading them all took longer than the YAML)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    parts = []
+    for sub in ("", "understanding", "answers", "facility"):
+        with os.scandir(os.path.join(here, sub)) as entries:
+            code = sorted((e.name, e.stat()) for e in entries if e.name.endswith(".py"))
+        parts += [f"{sub}/{name}:{st.st_size}:{st.st_mtime_ns}" for name, st in code]
+    return "\n".join(parts)
 
 
 def _yaml_digest(folder: str) -> str:
@@ -323,12 +338,7 @@ def reading_key(kb_key: str, *folders: Path) -> str:
     """What the engine's reading tables (intents, phrases, the speller's words) are made from: the knowledge
     base (`kb_fingerprint`), the YAML under `folders`, and the code that reads them."""
     h = hashlib.sha256(kb_key.encode())
-    here = os.path.dirname(os.path.abspath(__file__))
-    for sub in ("", "understanding", "answers", "facility"):
-        with os.scandir(os.path.join(here, sub)) as entries:
-            code = sorted((e.name, e.stat()) for e in entries if e.name.endswith(".py"))
-        for name, st in code:  # the code by size and time (reading it all took longer than the YAML)
-            h.update(f"{name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    h.update(code_stamp().encode())
     for folder in folders:
         h.update(_yaml_digest(str(folder)).encode())
     return h.hexdigest()[:24]

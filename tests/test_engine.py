@@ -322,3 +322,21 @@ def test_a_warm_start_answers_the_same_and_survives_a_partly_removed_cache(tmp_p
 
     assert dict(again.kb.common_names) == load_knowledge(shipped_dir("knowledge")).common_names
     assert [again.answer(q) for q in questions] == cold
+
+
+def test_a_changed_loader_is_not_answered_from_the_knowledge_its_old_self_cached(tmp_path, monkeypatch):
+    """The knowledge cache's key holds the engine's modules (by size and time), not only a few of them: a
+    loader of topics or sites changed with the YAML unchanged reads the YAML again."""
+    from bot import catalog
+    from bot.engine import Engine
+    from bot.knowledge import shipped_dir
+
+    folder = shipped_dir("knowledge")
+    before = catalog.files_fingerprint(folder)
+    Engine.load(data_dir=tmp_path)
+    assert list((tmp_path / "cache").glob(f"knowledge-{before}.json"))
+    monkeypatch.setattr(catalog, "code_stamp", lambda: "bot/answers/topics.py:1:2")  # as after an edit
+    after = catalog.files_fingerprint(folder)
+    assert after != before
+    Engine.load(data_dir=tmp_path)
+    assert list((tmp_path / "cache").glob(f"knowledge-{after}.json"))
