@@ -89,19 +89,21 @@ FULLY = 0.99  # a name that explains this share of the question's words explains
 MAX_SIDES = 12  # "x vs y", "a + b + c": sides read one by one; more are read as one text
 # a candidate scored this much below the best still wins when its name says all the others say and more
 WIDE_MARGIN = 0.15
-COMPARED = re.compile(r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|similar to|crosswalk(?:ed)? to)\s+"
-                      r"(?:cpt\s*(?:code\s*)?)?(\d{4}[0-9A-Z])\b", re.I)
+# Patterns only some kinds of question use are strings, compiled on first use by `re`'s own cache: compiling
+# every pattern at import was a tenth of a one-question `cptbot ask`.
+COMPARED = (r"\b(?:compare[sd]?(?: it)? (?:to|with)|comparable to|similar to|crosswalk(?:ed)? to)\s+"
+            r"(?:cpt\s*(?:code\s*)?)?(\d{4}[0-9A-Z])\b")
 # the scope did not get where the planned work was, or that work was not done: the base code may apply
-NOT_REACHED = re.compile(r"\b(?:reach|advance|pass|get past|get beyond|traverse)\w*"
-                         r"|\b(?:didn'?t|did not|never|not|nothing) (?:\w+ ){0,2}"
-                         r"(?:perform|performed|done|do|removed?|reached)\b", re.I)
+NOT_REACHED = (r"\b(?:reach|advance|pass|get past|get beyond|traverse)\w*"
+               r"|\b(?:didn'?t|did not|never|not|nothing) (?:\w+ ){0,2}"
+               r"(?:perform|performed|done|do|removed?|reached)\b")
 NEGATIONS = frozenset({"no", "not", "without", "w/o", "non"})
 # intents whose own answer covers a device exchange named in words (a visit with it, NCCI, a modifier, ...)
 EXCHANGE_ELSEWHERE = ("compare", "change", "modifier",
                       "modifier_which", "ncci_pair", "ncci_units")
 NEGATED = re.compile(r"\b(without|no|not|w/o)\b", re.I)
-AFTER_WORDS = re.compile(r"\b(after|later|post ?op|during the global|in the global|within the global|"
-                         r"weeks?|days? later|follow[- ]?up)\b", re.I)
+AFTER_WORDS = (r"\b(after|later|post ?op|during the global|in the global|within the global|"
+               r"weeks?|days? later|follow[- ]?up)\b")
 
 
 def keep_loaded(engine: Engine) -> Engine:
@@ -562,14 +564,14 @@ class Engine:
         ("colposcopy and a single biopsy ... compare to CPT 57720": 57455 first, the code compared to last).
         For a discontinued endoscopy whose therapeutic part was not done, the family's base code leads
         ("colonoscopy to remove a foreign body ... could not reach the cecum": 45378 with 53)."""
-        compared = {m.group(1).upper() for m in COMPARED.finditer(r.text)}
+        compared = {m.group(1).upper() for m in re.finditer(COMPARED, r.text, re.I)}
         codes = [c for c in known_codes if c not in compared]
         if not unknown_codes or known_codes:
             by_words = self._codes_by_words(r)[0] if not known_codes else []
             named = self._refine(r, self._spotted(r)) if known_codes or not by_words else by_words
             codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
         codes += [c for c in known_codes if c in compared and c not in codes]
-        if "53" in situation.modifiers[:1] and codes and not known_codes and NOT_REACHED.search(r.text):
+        if "53" in situation.modifiers[:1] and codes and not known_codes and re.search(NOT_REACHED, r.text, re.I):
             row = fy.rvus.get((codes[0], ""))
             if row is not None and row.endo_base and row.endo_base != codes[0] and (row.endo_base, "") in fy.rvus:
                 codes = [row.endo_base, *codes]
@@ -609,7 +611,7 @@ class Engine:
                 state_locs = self.places.by_state.get(ent.state, [])
                 ask.state_localities = [loc for loc in fy.localities if loc.state == ent.state] or state_locs
         if kind == "visit_with_procedure":
-            ask.after = bool(AFTER_WORDS.search(r.text))
+            ask.after = bool(re.search(AFTER_WORDS, r.text, re.I))
         if kind == "change":
             ask.span = tuple(y for y in self._change_years(r) if y is not None)
         return ask

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,21 +35,29 @@ SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d{1,2})?|\.\d{1,2})\s*(cm|centime
 _REPAIR = r"(?:repair(?:s|ed)?|clos(?:ures?|ed)|lacerations?|lacs?|sutures?d?)"
 _LESION = r"(?:lesions?|nev(?:us|i)|moles?|cysts?|lipomas?|tumou?rs?|mass(?:es)?|keratos[ie]s|excis(?:ion|ed)|shaved?)"
 _BETWEEN = r"(?:\s+(?:of|was|is|measuring|totall?ing|about|approximately|a|an|the|total|benign|malignant))*\s*$"
-REPAIR_BEFORE_RE = re.compile(rf"\b{_REPAIR}\b{_BETWEEN}", re.I)
-REPAIR_AFTER_RE = re.compile(rf"\s*(?:long\s+)?(?:[a-z-]+\s+){{0,2}}?{_REPAIR}\b", re.I)
-LESION_BEFORE_RE = re.compile(rf"\b{_LESION}\b{_BETWEEN}", re.I)
-LESION_AFTER_RE = re.compile(rf"\s*(?:[a-z-]+\s+){{0,2}}?{_LESION}\b", re.I)
+
+
+@cache
+def _said_of() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The words before and after a size that say it is a repair's length or a lesion's size, compiled the first
+    time a question states a size (most never do)."""
+    return (re.compile(rf"\b{_REPAIR}\b{_BETWEEN}", re.I),
+            re.compile(rf"\s*(?:long\s+)?(?:[a-z-]+\s+){{0,2}}?{_REPAIR}\b", re.I),
+            re.compile(rf"\b{_LESION}\b{_BETWEEN}", re.I),
+            re.compile(rf"\s*(?:[a-z-]+\s+){{0,2}}?{_LESION}\b", re.I))
 
 
 def is_repair_length(text_: str, start: int, end: int) -> bool:
     """Whether the size at text_[start:end] is said of a wound repair rather than of a lesion."""
-    return bool(REPAIR_BEFORE_RE.search(text_[max(0, start - 40):start]) or REPAIR_AFTER_RE.match(text_, end))
+    before, after, _, _ = _said_of()
+    return bool(before.search(text_[max(0, start - 40):start]) or after.match(text_, end))
 
 
 def is_lesion_size(text_: str, start: int, end: int) -> bool:
     """Whether the size at text_[start:end] is said of a lesion (and not of a repair)."""
+    _, _, before, after = _said_of()
     return not is_repair_length(text_, start, end) and bool(
-        LESION_BEFORE_RE.search(text_[max(0, start - 40):start]) or LESION_AFTER_RE.match(text_, end))
+        before.search(text_[max(0, start - 40):start]) or after.match(text_, end))
 
 
 @dataclass(repr=False, eq=False)

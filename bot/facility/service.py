@@ -31,13 +31,14 @@ if TYPE_CHECKING:
     from bot.understanding.words import Words
 
 LEVEL_II_RE = re.compile(r"^[A-V][0-9]{4}$")
-MINUTES_RE = re.compile(r"\b(\d{1,4}(?:\.\d+)?)\s*(?:-\s*)?(min|mins|minute|minutes|h|hr|hrs|hour|hours)\b", re.I)
+# compiled on first use by `re`'s own cache (only facility questions read them)
+MINUTES_RE = r"\b(\d{1,4}(?:\.\d+)?)\s*(?:-\s*)?(min|mins|minute|minutes|h|hr|hrs|hour|hours)\b"
 NOT_OURS = ("modifier", "modifier_which", "set_preference", "visit_with_procedure", "global", "rvu")
 MAX_MINUTES = 24 * 60
 # "status indicator J1", "payment indicator of A2", "SI N", "pi g2": the indicator after its name; or any
 # letter-and-digit indicator standing alone ("what does J1 mean" with "hospital"/"asc" words around it)
-INDICATOR_RE = re.compile(r"\b(?:(?:status|payment)\s+indicators?|si|pi)\s*(?:of\s+|for\s+|is\s+)?[\"'(]?"
-                          r"([a-z][0-9]?)\b|\b([a-z][0-9])\b", re.I)
+INDICATOR_RE = (r"\b(?:(?:status|payment)\s+indicators?|si|pi)\s*(?:of\s+|for\s+|is\s+)?[\"'(]?"
+                r"([a-z][0-9]?)\b|\b([a-z][0-9])\b")
 MAX_INDICATOR_TEXT = 400  # an indicator question is short; a long text is not read for one
 
 
@@ -189,7 +190,7 @@ class Facility:
         is a G2"), or "". A one-letter indicator counts only right after the word indicator, SI or PI; a
         letter-and-digit one anywhere."""
         known = set(self.knowledge.opps_status) | set(self.knowledge.asc_payment)
-        for m in INDICATOR_RE.finditer(text[:MAX_INDICATOR_TEXT]):
+        for m in re.finditer(INDICATOR_RE, text[:MAX_INDICATOR_TEXT], re.I):
             value = (m.group(1) or m.group(2) or "").upper()
             if value in known:
                 return value
@@ -332,7 +333,7 @@ def _build_words(kb: KnowledgeBase, words: Words, knowledge_dir: Path
 
 def minutes_in(text: str) -> float | None:
     """Anesthesia time a question states ("90 minutes", "1.5 hours", "2 hrs"), in minutes; None if none."""
-    m = MINUTES_RE.search(text)
+    m = re.search(MINUTES_RE, text, re.I)
     if not m:
         return None
     value = float(m.group(1))
