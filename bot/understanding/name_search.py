@@ -76,8 +76,19 @@ Row = tuple[str, str, tuple[str, ...], float, bool]  # a fetched name: code, ali
 
 
 def token(stem: str) -> str:
-    """`stem` as one FTS5 token: stems are [a-z0-9] (plus `not_`); "d&c" and the like are hex-encoded."""
-    return stem if _PLAIN_TOKEN.fullmatch(stem) else "x_" + stem.encode().hex()
+    """`stem` as one FTS5 token: stems are [a-z0-9] (plus `not_`); "d&c" and the like are hex-encoded.
+
+    Kept once made: a search asks for the token of each of its words and of their negated forms (a dict
+    look-up costs a third of the pattern match)."""
+    made = _TOKENS.get(stem)
+    if made is None:
+        made = stem if _PLAIN_TOKEN.fullmatch(stem) else "x_" + stem.encode().hex()
+        if len(_TOKENS) < 100_000:  # bounded: a stream of random words cannot grow it forever
+            _TOKENS[stem] = made
+    return made
+
+
+_TOKENS: dict[str, str] = {}
 
 
 def write_names(con: sqlite3.Connection, entries: Iterable[CodeEntry], words: Words, key: str) -> int:
