@@ -508,7 +508,8 @@ class Engine:
             # topic its other words touch ("planned second stage ... during the 90 day global - modifier?")
             if not about_modifier and score <= topic_score:
                 break
-            codes = self._situation_codes(r, known_codes, unknown_codes, fy, situation)
+            codes = [c for c in self._situation_codes(r, known_codes, unknown_codes, fy, situation)
+                     if c not in situation.not_codes]
             planned = fy.rvus.get((codes[1], "")) if len(codes) > 1 and codes[1] not in known_codes else None
             base_note = (f"When the part planned through the scope ({codes[1]}) was not done, report {codes[0]}, the "
                          f"base procedure of its scope family, with 53; when it was done, {codes[1]} with 53.") \

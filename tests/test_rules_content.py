@@ -295,3 +295,19 @@ def test_post_op_visits_asked_about_a_surgery_named_in_words_are_the_global_peri
     ans = full.answer("are post op visits included in the global for a lap chole")
     assert ans.intent == "visit_with_procedure" and ans.codes[0] == "47562"
     assert "included" in ans.headline
+
+
+def test_a_screening_that_became_therapeutic_is_the_procedure_done_with_pt(full, cms_rvus):
+    """The screening colonoscopy that found and removed a polyp is billed as the removal, with PT (Medicare) or
+    33, never as the screening G-code its words also name."""
+    ans = full.answer("Our gastroenterologist started a screening colonoscopy on a Medicare patient, found a polyp "
+                      "and removed it with a hot snare. What do we bill and do we need a modifier?")
+    assert ans.modifiers[:2] == ["PT", "33"] and ans.codes == ["45385"]
+    screening = {r.code for r in cms_rvus[2026].rows if r.code.startswith("G01") and "scr" in r.description.lower()}
+    assert not screening & set(ans.codes)
+
+
+@pytest.mark.parametrize("question", ["pt signed an abn which modifier", "PT signed an ABN, modifier?"])
+def test_pt_for_patient_is_not_the_pt_modifier(engine, question):
+    ans = engine.answer(question)
+    assert ans.modifiers[:1] == ["GA"]

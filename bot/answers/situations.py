@@ -18,6 +18,7 @@ from bot.answer import Answer, Fact, Section
 from bot.answers.patterns import PatternIndex, patterns_problem
 from bot.answers.rules_yaml import (
     check_modifiers_defined,
+    is_code_list,
     is_modifier_list,
     is_modifier_map,
     load_entries,
@@ -54,6 +55,9 @@ class Situation:
     # With a procedure code named, that code's own answer (its global period decides 25 or 57) is better.
     defer_to_code: bool = False
     unless: tuple[str, ...] = ()  # patterns that rule the situation out
+    # codes the words may name that the situation is never billed with (the screening codes of a screening
+    # that became therapeutic): left out of the codes it answers about
+    not_codes: tuple[str, ...] = ()
 
 
 def _is_indicator_list(value: Any) -> str | None:
@@ -66,7 +70,7 @@ SITUATION_SPEC = {
     "id": (is_text, True), "when": (patterns_problem, True), "modifiers": (is_modifier_list, True),
     "answer": (is_text, True), "why": (is_text, False), "instead_of": (is_modifier_map, False),
     "indicators": (_is_indicator_list, False), "pricing": (is_modifier_list, False),
-    "defer_to_code": (is_flag, False), "unless": (patterns_problem, False),
+    "defer_to_code": (is_flag, False), "unless": (patterns_problem, False), "not_codes": (is_code_list, False),
 }
 
 
@@ -85,7 +89,7 @@ def load_situations(root: Path, problems: Problems, modifiers: set[str]) -> tupl
                              instead_of={k: " ".join(v.split()) for k, v in (e.get("instead_of") or {}).items()},
                              indicators=tuple(e.get("indicators") or ()), pricing=tuple(e.get("pricing") or ()),
                              defer_to_code=bool(e.get("defer_to_code", False)),
-                             unless=texts(e, "unless")))
+                             unless=texts(e, "unless"), not_codes=tuple(str(c) for c in e.get("not_codes") or ())))
     return tuple(out)
 
 

@@ -43,8 +43,9 @@ ZIP_WORD_RE = re.compile(r"\bzip(?:\s*code)?\s*[:#]?\s*$", re.I)
 ZIP_CUE_RE = re.compile(r"\b(?:zip(?:\s*code)?|in|near|at|locality|area)\s*[:#]?\s*$", re.I)
 CUE_WINDOW = 40  # characters before a number that may hold its cue ("zip code: "): looked at, never more
 STATE_CUE_RE = re.compile(r"\b(?:in|for)\s+([A-Z]{2})\b(?![-/])")  # not "for CT-guided"
+# two letters that are words (or, like "pt" for patient, a coder's abbreviation) before they are modifiers
 ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an", "be", "by", "do", "go", "he",
-                      "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga"}
+                      "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga", "pt"}
 
 
 @dataclass(repr=False, eq=False)
@@ -116,7 +117,7 @@ def find_modifiers(text: str, known: set[str], code_mods: dict[str, str]) -> tup
         raw = m.group(1)
         if raw.upper() not in known:
             continue
-        if raw.isupper() and not raw.isdigit() and raw not in ("OR", "IN", "ME", "HI", "OK", "PA", "MD"):
+        if raw.isupper() and not raw.isdigit() and raw not in ("OR", "IN", "ME", "HI", "OK", "PA", "MD", "PT"):
             add(raw, strict=True)  # XU, AS, TC written in capitals
         elif talks_modifiers and (raw.isdigit() or raw.lower() not in ENGLISH_TWO_LETTER):
             add(raw, strict=True)
