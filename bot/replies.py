@@ -287,6 +287,28 @@ def modifier_priced(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, modifier: str, set
     return f"{head}. {why}", Section(f"With {mod_label}", facts, why)
 
 
+def state_range(rvu: Rvu, fy: FeeYear, state_locs: list[Locality], settings: tuple[Setting, ...]) -> str:
+    """What a state's localities pay, lowest to highest, in each setting the row is priced in ("Across the 29
+    localities in CA, Medicare pays the physician $30.47-$36.61 in the office for 97110 in CY2026."), for a
+    question that names a state and no locality; "" when the row has no fee schedule amount there."""
+    if not payable(rvu) or not state_locs:
+        return ""
+    parts = []
+    for s in settings:
+        if not is_priced(rvu, s):
+            continue
+        found = [a for a in (amount(rvu, fy.release, s, loc) for loc in state_locs) if a is not None]
+        if found:
+            low, high = money(min(found)), money(max(found))
+            where = "in the office" if s == "office" else "in a facility"
+            parts.append(f"{low} {where}" if low == high else f"{low}-{high} {where}")
+    if not parts:
+        return ""
+    n, state = len(state_locs), state_locs[0].state
+    where = f"Across the {n} localities in {state}" if n > 1 else f"In {state} (one locality, {state_locs[0].display})"
+    return f"{where}, Medicare pays the physician {' and '.join(parts)} for {rvu.code} in CY{fy.year}."
+
+
 def state_localities_section(kb: KnowledgeBase, rvu: Rvu, fy: FeeYear, state_locs: list[Locality],
                              settings: tuple[Setting, ...], limit: int = 10) -> Section:
     facts = []

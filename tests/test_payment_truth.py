@@ -334,6 +334,25 @@ def test_a_cut_state_list_says_so(full, cms_gpcis):
     assert f"Showing 10 of the {len(ca)} localities in CA" in text
 
 
+@pytest.mark.parametrize(("question", "code", "state"), [("medicare rate for 97110 in california", "97110", "CA"),
+                                                          ("99213 payment in texas", "99213", "TX")])
+def test_a_state_named_without_a_locality_gets_its_range_first(full, table, cms_rvus, cms_gpcis, question, code,
+                                                               state):
+    """The first sentence answers for the state asked: its localities' lowest and highest amounts, worked here
+    from the RVU row and the state's GPCIs (a setting CMS does not price is left out)."""
+    r, c = table[2026][(code, "")], cf(cms_rvus)
+    locs = [loc for loc in cms_gpcis[2026] if loc.state == state]
+    office = [cents((r.work * g.work_gpci + r.pe_nonfacility * g.pe_gpci + r.mp * g.mp_gpci) * c) for g in locs]
+    headline = full.answer(question).headline
+    assert headline.startswith(f"Across the {len(locs)} localities in {state}, Medicare pays the physician "
+                               f"{money(min(office))}-{money(max(office))} in the office")
+    if not r.facility_na:
+        facility = [cents((r.work * g.work_gpci + r.pe_facility * g.pe_gpci + r.mp * g.mp_gpci) * c) for g in locs]
+        assert f"{money(min(facility))}-{money(max(facility))} in a facility" in headline
+    else:
+        assert "in a facility for" not in headline
+
+
 # --- 11. knowledge fixes -------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("question", "code"), [("thrombosed hemorrhoid excision", "46320"),

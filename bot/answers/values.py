@@ -72,6 +72,10 @@ def answer(ask: Ask, engine: Engine) -> Answer:
         ans.headline = " ".join(head for head, _ in priced)
     if ask.state_localities:
         ans.sections.insert(0, replies.state_localities_section(kb, row, fy, ask.state_localities, ask.settings))
+        if not priced and what in ("payment", "describe"):  # "97110 in california": the state's range, said first
+            in_state = replies.state_range(row, fy, ask.state_localities, ask.settings)
+            if in_state:
+                ans.headline = f"{in_state} {ans.headline}"
     if len(ask.codes) > 1:
         ans.notes.append("You named several codes; this is about " + code + ". Ask `compare "
                          + " ".join(ask.codes) + "` to see them side by side.")
