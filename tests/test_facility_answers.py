@@ -231,3 +231,12 @@ def test_an_indicator_asked_by_itself_is_explained(fac_engine, question, name, v
     ans = fac_engine.answer(question)
     assert ans.status == "answered" and ans.intent == "indicator_meaning"
     assert ans.headline == f"{name} {value} means {meaning}."
+
+
+def test_anesthesia_words_that_say_how_a_procedure_was_done_name_the_procedure(fac_engine):
+    """"ear tubes under general anesthesia" is the tympanostomy done under general anesthesia, not a question
+    about the anesthesia service; "anesthesia for ear tubes" is."""
+    ans = fac_engine.answer("ear tubes both ears under general anesthesia")
+    assert ans.status == "answered" and ans.codes[0] == "69436"
+    ans = fac_engine.answer("anesthesia for ear tubes under general anesthesia")
+    assert ans.intent == "anesthesia" and ans.codes == ["00126"]

@@ -131,7 +131,8 @@ class Facility:
         if self.data is None or any(r.has(i) for i in NOT_OURS):
             return None
         ent = r.entities
-        if self.data.has("anes_base") and (r.has("anesthesia") or any(is_anesthesia_code(c) for c in ent.codes)):
+        anesthesia_code = any(is_anesthesia_code(c) for c in ent.codes)
+        if self.data.has("anes_base") and (anesthesia_code or (r.has("anesthesia") and not _how_done(r.text))):
             # an anesthesia code by number is about anesthesia whatever the words: it has no RVUs of its own
             return self._anesthesia_ask(engine, r, make)
         places = self.places_named(r)
@@ -329,6 +330,19 @@ def _build_words(kb: KnowledgeBase, words: Words, knowledge_dir: Path
     entries += [CodeEntry(code=c, name=names[0], synonyms=names[1:], curated=False)
                 for c, names in knowledge.anesthesia_names.items() if c not in named]
     return knowledge, ProcedureIndex(entries, words), place_stems
+
+
+# "ear tubes under general anesthesia", "excision with local anesthesia": how a procedure was done, which names
+# the procedure (69436 says general anesthesia) rather than asking about the anesthesia service
+HOW_DONE = (r"\b(?:under|with|using|via|in)\s+(?:general|local|regional|topical|monitored|iv|conscious)?\s*"
+            r"(?:anesthesia|anaesthesia|sedation)\b")
+ANESTHESIA_SERVICE = (r"\b(?:base units?|anesthesia (?:base|units?|time|codes?|for|payment|cf|conversion)|"
+                      r"anesthesiologists?|crnas?)\b")
+
+
+def _how_done(text: str) -> bool:
+    """The question's only anesthesia words say how a procedure was done, not what the anesthesia is billed as."""
+    return bool(re.search(HOW_DONE, text, re.I)) and not re.search(ANESTHESIA_SERVICE, text, re.I)
 
 
 def minutes_in(text: str) -> float | None:
