@@ -785,6 +785,12 @@ class Engine:
         said = self._said(r, close)
         return [c for c in close if c.code != chosen.code and said[chosen.code] < said[c.code]]
 
+    def name_stems(self, code: str) -> set[str]:
+        """Every content stem of `code`'s names (those that exclude nothing): the words a question spends on
+        naming the code, so that what else it says can be read apart ("bilateral total knee replacement
+        payment": "bilateral" is all that is left)."""
+        return set().union(*self._plain_names(code))
+
     def _plain_names(self, code: str) -> tuple[tuple[str, ...], ...]:
         """The content stems of each name of `code` that excludes nothing (not "colposcopy without biopsy"),
         in the index's order. Kept per code: close candidates are weighed by their names on many questions."""

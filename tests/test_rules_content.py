@@ -311,3 +311,25 @@ def test_a_screening_that_became_therapeutic_is_the_procedure_done_with_pt(full,
 def test_pt_for_patient_is_not_the_pt_modifier(engine, question):
     ans = engine.answer(question)
     assert ans.modifiers[:1] == ["GA"]
+
+
+def test_a_modifier_the_codes_own_indicator_rules_out_is_refused_not_advised(full, cms_rvus):
+    """"bilateral screening mammogram, 50?": CMS prices 77067 as both sides (bilateral indicator 2), so the answer
+    is no 50, not the general "Use 50"; the same for an assistant on a code whose indicator says not paid."""
+    rows = {r.code: r for r in cms_rvus[2026].rows if not r.modifier}
+    assert rows["77067"].bilateral == "2" and rows["11042"].assistant == "1"
+    ans = full.answer("bilateral screening mammogram modifier 50?")
+    assert ans.headline.startswith("No 50 on 77067") and "$" not in ans.headline
+    ans = full.answer("assistant surgeon on 11042?")
+    assert ans.headline.startswith("Medicare does not pay an assistant at surgery on 11042")
+
+
+def test_bilateral_said_beside_a_procedure_named_in_words_prices_the_bilateral_amount(full, cms_rvus, cms_gpcis):
+    from bot.fees import cents
+
+    r = next(r for r in cms_rvus[2026].rows if r.code == "27447" and not r.modifier)
+    assert r.bilateral == "1"
+    single = cents(r.total_facility * cms_rvus[2026].conversion_factor)
+    ans = full.answer("bilateral total knee replacement payment")
+    assert ans.codes[0] == "27447" and ans.modifiers == ["50"]
+    assert f"${cents(float(single) * 1.5):,.2f}" in ans.headline

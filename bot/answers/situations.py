@@ -134,6 +134,23 @@ def _indicator_sentence(kb: KnowledgeBase, fy: FeeYear, rvu: Rvu, which: str) ->
     return f"{code} has {label} {value}: {table.get(value, 'see CMS')}."
 
 
+def not_for_code(rvu: Rvu, modifier: str) -> str:
+    """Why `modifier` is not billed on this code, when the code's own fee schedule indicator rules it out
+    ("bilateral screening mammogram, 50?": CMS prices the code as both sides), else "". The situation's general
+    advice ("Use 50 ...") would be wrong advice for such a code."""
+    code = rvu.code
+    if modifier == "50" and rvu.bilateral == "2":
+        return (f"No 50 on {code}: CMS prices it as covering both sides (bilateral surgery indicator 2), so it is "
+                "billed once, without 50, and paid the single amount.")
+    if modifier in ("80", "81", "82", "AS") and rvu.assistant == "1":
+        return f"Medicare does not pay an assistant at surgery on {code} (assistant-at-surgery indicator 1)."
+    if modifier == "62" and rvu.co_surgeon == "0":
+        return f"Medicare does not pay co-surgeons on {code} (co-surgery indicator 0)."
+    if modifier == "66" and rvu.team == "0":
+        return f"Medicare does not pay a surgical team on {code} (team-surgery indicator 0)."
+    return ""
+
+
 def compose(kb: KnowledgeBase, situation: Situation, fy: FeeYear, codes: list[str], named_modifiers: list[str],
             settings: tuple[Setting, ...] = SETTINGS, amount_first: bool = False) -> Answer:
     """The Answer: "Use 53 ..." first (kindly correcting a wrong guess), why, then the named code's indicators."""
@@ -158,6 +175,9 @@ def compose(kb: KnowledgeBase, situation: Situation, fy: FeeYear, codes: list[st
         said = [_indicator_sentence(kb, fy, rvu, which) for which in situation.indicators]
         priced = [p for p in (replies.modifier_priced(kb, rvu, fy, mod, settings, None) for mod in situation.pricing)
                   if p is not None]
+        refused = not_for_code(rvu, primary)
+        if refused:  # the code's own indicator rules the modifier out: that is the answer, not "Use 50"
+            headline, priced, said = refused, [], []
         if priced and amount_first:  # "how much does the assistant get": the amount is the answer
             headline = priced[0][0] + " " + headline
             sections.extend(section for _, section in priced)

@@ -43,8 +43,9 @@ def pricing_modifiers(ask: Ask, engine: Engine, code: str, row_modifier: str) ->
     if RT_LT.search(r.text) or ("RT" in asked and "LT" in asked):
         asked = ["RT+LT"] + [m for m in asked if m not in ("RT", "LT")]
     if not any(m in PRICING_MODIFIERS for m in asked) and (r.has("payment") or PRICING_WORDS.search(r.text)):
-        stems = r.stems(lambda intent: intent not in MODIFIER_INTENTS)
-        top = close_calls(engine.modifier_index.search(*stems))[:1]
+        every, content = r.stems(lambda intent: intent not in MODIFIER_INTENTS)
+        naming = engine.name_stems(code)  # the words that name the code are not a modifier's situation
+        top = close_calls(engine.modifier_index.search(every - naming, content - naming))[:1]
         asked += [c.code for c in top if c.code in PRICING_MODIFIERS and c.code not in ("52", "53")]
     return [m for m in dict.fromkeys(asked) if m in PRICING_MODIFIERS]
 
