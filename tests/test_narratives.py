@@ -241,3 +241,20 @@ def test_a_visit_asked_beside_a_procedure_by_number_is_not_an_ncci_pair_found_in
     ans = full.answer("Patient presented for a knee injection (20610) and also discussed her uncontrolled "
                       "diabetes with medication changes. Can we bill an E/M too?")
     assert ans.intent == "visit_with_procedure" and ans.codes == ["20610"] and "25" in ans.modifiers
+
+
+def test_the_interpretation_of_a_test_with_a_supervision_code_is_its_report_code(full, descriptors):
+    """A stress test has two professional-only codes (supervision alone, interpretation and report alone): the
+    reading is the one whose CMS descriptor says interpretation and report, and the other is named too."""
+    ans = full.answer("cardiologist reads the stress test, what do I bill")
+    assert ans.codes[0] == "93018" and "i&r" in descriptors["93018"].lower()
+    assert "93016" in ans.codes and "93015" in ans.codes
+
+
+@pytest.mark.parametrize(("question", "code"), [
+    ("greater trochanteric bursa injection cpt", "20610"),
+    ("subacromial bursa injection with ultrasound", "20611"),
+    ("olecranon bursa aspiration", "20605"),
+])
+def test_bursae_are_coded_as_the_joints_of_their_size(full, question, code):
+    assert full.answer(question).codes[:1] == [code]

@@ -9,6 +9,7 @@ with its year, release and conversion factor.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from bot.answers.rules_yaml import (
     text,
     texts,
 )
+from bot.answers.titles import expanded
 from bot.fees import amount, money
 from bot.understanding.words import Token, Words
 from bot.yamlfile import Problems, is_code_text, is_flag, is_text, is_text_list
@@ -246,21 +248,32 @@ COMPONENT_WORDS = {"professional": "the interpretation and report", "technical":
                    "global": "the complete test, both parts"}
 
 
-def _family(fy: FeeYear, code: str) -> dict[str, str]:
+# a professional-only code that is the interpretation and report (a stress test also has a supervision-only one)
+REPORT_RE = re.compile(r"i&r|interp|report|\brpt\b|\bread", re.I)
+
+
+def _family(fy: FeeYear, code: str) -> tuple[dict[str, str], list[str]]:
     """The codes CMS lists for the parts of a test billed with codes of their own (PC/TC indicators 2, 3 and
-    4: 93000 complete, 93005 tracing, 93010 report): nearby codes whose short descriptors begin alike."""
+    4: 93000 complete, 93005 tracing, 93010 report): nearby codes whose short descriptors begin alike. The
+    part each kind stands for, and every other member (93016, the stress test's supervision alone, beside
+    93018, its interpretation and report)."""
     row = fy.rvus.get((code, ""))
     if row is None or row.pctc not in ("2", "3", "4") or not code.isdigit():
-        return {}
+        return {}, []
     head = (row.description.split() or [""])[0].lower()
-    out: dict[str, str] = {}
+    members: list[tuple[str, str, str]] = []  # (kind, code, descriptor)
     for near in range(int(code) - 12, int(code) + 13):
         other = fy.rvus.get((f"{near:05d}", ""))
         if other is not None and other.pctc in ("2", "3", "4") and \
                 (other.description.split() or [""])[0].lower() == head:
-            kind = {"2": "professional", "3": "technical", "4": "global"}[other.pctc]
-            out.setdefault(kind, other.code)
-    return out if len(out) > 1 else {}
+            members.append(({"2": "professional", "3": "technical", "4": "global"}[other.pctc], other.code,
+                            other.description))
+    out: dict[str, str] = {}
+    for kind, member, _ in sorted(members, key=lambda m: not (m[0] == "professional" and REPORT_RE.search(m[2]))):
+        out.setdefault(kind, member)
+    if len(out) < 2:
+        return {}, []
+    return out, [m for _, m, _ in members if m not in out.values()]
 
 
 def _components(call: HookCall) -> HookResult:
@@ -272,13 +285,14 @@ def _components(call: HookCall) -> HookResult:
         row = fy.rvus.get((code, ""))
         if row is None:
             continue
-        family = _family(fy, code)
+        family, more = _family(fy, code)
         if want in family:
             chosen = family[want]
             others = [f"{c} is {COMPONENT_WORDS[k]}" for k, c in family.items() if c != chosen]
+            others += [f"{c} is {expanded(fy.rvus[(c, '')].description, kb.abbreviations).lower()}" for c in more]
             sentence = f"{chosen} for {COMPONENT_WORDS[want]}" + (f" ({'; '.join(others)})" if others else "")
             return HookResult(sentence, years=(fy.year,), codes=(chosen, *(c for c in family.values()
-                                                                           if c != chosen)))
+                                                                           if c != chosen), *more))
         if row.pctc == "1":
             mod = PCTC_OF[want][1]
             if not mod:
