@@ -29,6 +29,7 @@ NEGATED_PREFIX = "not_"  # a stem a negation excludes ("without hysteroscopy"): 
 _NEGATION_SKIPS = frozenset({"a", "an", "the", "any", "done", "performed", "perform", "using", "use", "is", "was",
                              "be", "been"})
 _NEGATED_VERBS = frozenset({"done", "performed", "perform"})
+CONTENT_STEMS = "content-stems"  # the table of knowledge phrases' content stems (see Words.content_stems)
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
@@ -102,6 +103,11 @@ class Words:
         self._stem_cache: dict[str, str] = {}
         self._corrections: dict[str, str] = {}  # unknown word -> its correction (or itself)
         self._content_cache: dict[str, tuple[str, ...]] = {}  # text -> content_stems(text) (no correction)
+        # the knowledge phrases' content stems an earlier start worked out (finders read a few hundred at load)
+        seeded = self._tables.get(CONTENT_STEMS)
+        if isinstance(seeded, dict):
+            self._content_cache.update((text, tuple(stems)) for text, stems in seeded.items())
+        self._content_made: dict[str, tuple[str, ...]] = {}  # worked out while recording, for `made_tables`
         # word as typed -> its Token, with and without correction: a question's sides, and the texts it is
         # read again as, repeat its words (never changed once made; Token is a record nothing assigns to)
         self._token_cache: tuple[dict[str, Token], dict[str, Token]] = ({}, {})
@@ -126,7 +132,10 @@ class Words:
         return found  # type: ignore[return-value]
 
     def made_tables(self) -> dict[str, object]:
-        return dict(self._made)
+        made: dict[str, object] = dict(self._made)
+        if self._content_made:
+            made[CONTENT_STEMS] = {text: list(stems) for text, stems in self._content_made.items()}
+        return made
 
     def rewritten(self, text: str) -> str:
         """`text` lower-cased with the lexicon's phrase rewrites applied ("d and c" -> "d&c")."""
@@ -209,6 +218,8 @@ class Words:
         made = tuple(s for t, s in zip(tokens, self.marked_stems(tokens), strict=True) if s and not t.stop)
         if len(self._content_cache) < 100_000:  # bounded: question text passes through here too
             self._content_cache[text] = made
+        if self.recording:
+            self._content_made[text] = made
         return made
 
     def marked_stems(self, tokens: list[Token]) -> list[str]:
