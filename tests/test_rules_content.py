@@ -333,3 +333,17 @@ def test_bilateral_said_beside_a_procedure_named_in_words_prices_the_bilateral_a
     ans = full.answer("bilateral total knee replacement payment")
     assert ans.codes[0] == "27447" and ans.modifiers == ["50"]
     assert f"${cents(float(single) * 1.5):,.2f}" in ans.headline
+
+
+@pytest.mark.parametrize(("question", "modifier"), [
+    ("modifier for repeat lab test same day", "91"),
+    ("repeat troponin same day, 76 or 91?", "91"),
+    ("which modifier when the same doctor repeats the same procedure later that day", "76"),
+    ("which modifier for drug wastage", "JW"),
+    ("what does modifier QW mean", "QW"),
+])
+def test_lab_drug_and_therapy_modifiers(engine, question, modifier):
+    """A laboratory test run again is 91, not the procedures' 76/77; drug waste, CLIA waiver and the other
+    modifiers coders meet every day are known."""
+    ans = engine.answer(question)
+    assert ans.status == "answered" and ans.modifiers[:1] == [modifier]
