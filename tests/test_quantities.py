@@ -47,6 +47,10 @@ def band_code(kb, family_id: str, n: int) -> str:
     ("hair transplant with 40 punch grafts", "hair_transplant_punch", 40),
     ("removed 12 skin tags from the neck", "skin_tags", 12),
     ("avulsion of one ingrown toenail", "nail_avulsion", 1),
+    ("new patient preventive visit age 45", "preventive_visit_new", 45),
+    ("preventive visit code for a 52 yo established", "preventive_visit_established", 52),
+    ("annual physical for a 30 year old established patient", "preventive_visit_established", 30),
+    ("well child check 3 year old new patient", "preventive_visit_new", 3),
 ])
 def test_the_stated_quantity_chooses_the_member(full, kb, question, family, n):
     ans = full.answer(question)
@@ -164,3 +168,15 @@ def test_views_of_one_body_part_never_choose_another_parts_code(full, kb):
     chest = {b.code for f in kb.quantities if f.id == "xray_chest_views" for b in f.bands}
     for question in ("knee x-ray 4 views", "hip x-ray 2 views", "knee x-ray 1 view"):
         assert not set(full.answer(question).codes) & chest
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("new patient preventive visit age 45", 45), ("a 45 year old", 45), ("45yo male", 45), ("65 and over", 65),
+    ("seen 2 years ago", None), ("6 month old", None),
+])
+def test_an_age_is_read_in_years_never_from_years_ago(text, age):
+    assert stated(text, "age") == age
+
+
+def test_without_an_age_a_preventive_visit_still_asks_back(full):
+    assert full.answer("new patient preventive visit").status == "clarify"

@@ -28,7 +28,12 @@ if TYPE_CHECKING:
     from bot.understanding.ask import Ask
 
 FILE = "quantities.yaml"
-MEASURES = ("count", "minutes")
+MEASURES = ("count", "minutes", "age")
+# a patient's age in years: "age 45", "aged 45", "a 45 year old", "45 yo", "45 y/o", "65 and over", "65+"
+# ("2 years ago" is not an age; an age in months is not read: an infant's family member is asked about)
+AGE_RE = re.compile(r"\bage[ds]?\s*:?\s*(\d{1,3})\b"
+                    r"|(?<![\w.])(\d{1,3})\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?![- ]ago|\s+ago)"
+                    r"|(?<![\w.])(\d{1,3})\s*(?:\+|and (?:over|older|up)\b)", re.I)
 MINUTES_RE = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:-|to)?\s*(?:minutes?|mins?|min)\b", re.I)
 HOUR_RE = re.compile(r"\b(?:an|one|1)\s+hours?\b|\bhalf\s+(?:an\s+)?hour\b", re.I)
 
@@ -56,7 +61,7 @@ class Family:
 
     id: str
     title: str
-    measure: str  # "count" or "minutes"
+    measure: str  # "count", "minutes" or "age"
     counted: str
     bands: tuple[Band, ...]
     more_code: str = ""  # the add-on past the last band, once per `more_per` or part of it
@@ -119,8 +124,9 @@ def load_families(root: Path, problems: Problems) -> tuple[Family, ...]:
 
 
 def stated(text_: str, measure: str) -> int | None:
-    """The quantity of `measure` the text states: minutes ("15 minutes", "12 min", "an hour"), or a count
-    of things in digits or words ("three muscles", "25 skin tags"); None when it states none."""
+    """The quantity of `measure` the text states: minutes ("15 minutes", "12 min", "an hour"), a patient's age
+    in years ("age 45", "65 and over"), or a count of things in digits or words ("three muscles", "25 skin
+    tags"); None when it states none."""
     if measure == "minutes":
         found = [int(m.group(1)) for m in MINUTES_RE.finditer(text_)]
         if found:
@@ -129,6 +135,9 @@ def stated(text_: str, measure: str) -> int | None:
         if hour:
             return 30 if hour.group(0).lower().startswith("half") else 60
         return None
+    if measure == "age":
+        ages = [int(next(g for g in m.groups() if g)) for m in AGE_RE.finditer(text_)]
+        return ages[0] if ages and ages[0] <= 120 else None
     return find_count(text_)
 
 
@@ -149,6 +158,8 @@ def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> Q
     # among the chest codes
     family = next((f for f in families if all(c in f.codes for c in candidates)), None)
     if family is None:
+        family = _told_apart(families, candidates, text_)
+    if family is None:
         return None
     amount = stated(text_, family.measure)
     if amount is None:
@@ -158,6 +169,22 @@ def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> Q
     if band is None and family.more_code and last.high is not None and amount > last.high:
         return QuantityMatch(family, amount, last, math.ceil((amount - last.high) / family.more_per))
     return QuantityMatch(family, amount, band)
+
+
+def _told_apart(families: tuple[Family, ...], candidates: list[str], text_: str) -> Family | None:
+    """When not every candidate is of one family: the one family most of them are of, or, among several, the
+    one the question's words tell apart by its title ("preventive visit, established, 52 yo": the established
+    patient's family, not the new patient's); else None."""
+    hit = [f for f in families if any(c in f.codes for c in candidates)]
+    if not hit or sum(any(c in f.codes for f in hit) for c in candidates) < len(candidates) / 2:
+        return None  # most of the candidates must be members (the infant codes stand outside the age bands)
+    if len(hit) == 1:
+        return hit[0]
+    titles = [set(re.findall(r"[a-z]+", f.title.lower())) for f in hit]
+    shared = set.intersection(*titles)
+    said = set(re.findall(r"[a-z]+", text_.lower()))
+    told = [f for f, words in zip(hit, titles, strict=True) if (words - shared) & said]
+    return told[0] if len(told) == 1 else None
 
 
 def answer(ask: Ask, engine: Engine) -> Answer:
