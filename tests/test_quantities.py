@@ -19,10 +19,13 @@ def test_every_band_is_the_one_its_code_descriptor_states(kb, descriptors, cms_r
     add_ons = {r.code for r in cms_rvus[2026].rows if not r.modifier and r.global_days == "ZZZ"}
     assert kb.quantities
     for family in kb.quantities:
-        for band in family.bands:
+        for band, after in zip(family.bands, (*family.bands[1:], None), strict=True):
             said = numbers(descriptors[band.code])
             if band.high is None:  # "3/>" states the first, "> 10 min" and ">15" the one before it
                 assert band.low in said or band.low - 1 in said, (family.id, band.code, descriptors[band.code])
+            elif after is not None and band.low in said and after.low in numbers(descriptors[after.code]):
+                # a level's minimum ("Office o/p est low 20 min"): it holds up to the next level's minimum
+                assert band.high == after.low - 1, (family.id, band.code, descriptors[band.code])
             else:
                 assert band.high in said, (family.id, band.code, descriptors[band.code])
                 assert band.low == 1 or band.low in said, (family.id, band.code, descriptors[band.code])
@@ -51,6 +54,7 @@ def band_code(kb, family_id: str, n: int) -> str:
     ("preventive visit code for a 52 yo established", "preventive_visit_established", 52),
     ("annual physical for a 30 year old established patient", "preventive_visit_established", 30),
     ("well child check 3 year old new patient", "preventive_visit_new", 3),
+    ("Total time 45 minutes established patient which level", "office_visit_time_established", 45),
 ])
 def test_the_stated_quantity_chooses_the_member(full, kb, question, family, n):
     ans = full.answer(question)
@@ -180,3 +184,10 @@ def test_an_age_is_read_in_years_never_from_years_ago(text, age):
 
 def test_without_an_age_a_preventive_visit_still_asks_back(full):
     assert full.answer("new patient preventive visit").status == "clarify"
+
+
+def test_a_family_whose_sibling_the_question_names_is_not_chosen(full):
+    """"established office visit 25 minutes" whose words fetched only new-patient codes is never answered with
+    a new patient's level: it asks back."""
+    ans = full.answer("established office visit 25 minutes")
+    assert not (ans.status == "answered" and ans.codes[:1] and ans.codes[0].startswith("9920"))

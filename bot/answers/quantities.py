@@ -157,6 +157,8 @@ def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> Q
     # every candidate must be a member: "knee x-ray 4 views" that also fetched chest x-rays is not chosen
     # among the chest codes
     family = next((f for f in families if all(c in f.codes for c in candidates)), None)
+    if family is not None and _said_of_a_sibling(family, families, set(re.findall(r"[a-z]+", text_.lower()))):
+        return None  # "established office visit 25 minutes" whose words fetched only the new patient's codes
     if family is None:
         family = _told_apart(families, candidates, text_)
     if family is None:
@@ -174,17 +176,33 @@ def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> Q
 def _told_apart(families: tuple[Family, ...], candidates: list[str], text_: str) -> Family | None:
     """When not every candidate is of one family: the one family most of them are of, or, among several, the
     one the question's words tell apart by its title ("preventive visit, established, 52 yo": the established
-    patient's family, not the new patient's); else None."""
+    patient's family, not the new patient's); else None. Never a family whose sibling's title the question
+    says instead ("established office visit 25 minutes" is not the new patient's family)."""
     hit = [f for f in families if any(c in f.codes for c in candidates)]
-    if not hit or sum(any(c in f.codes for f in hit) for c in candidates) < len(candidates) / 2:
+    if not hit or sum(any(c in f.codes for f in hit) for c in candidates) * 2 <= len(candidates):
         return None  # most of the candidates must be members (the infant codes stand outside the age bands)
-    if len(hit) == 1:
-        return hit[0]
-    titles = [set(re.findall(r"[a-z]+", f.title.lower())) for f in hit]
-    shared = set.intersection(*titles)
     said = set(re.findall(r"[a-z]+", text_.lower()))
+    if len(hit) == 1:
+        return None if _said_of_a_sibling(hit[0], families, said) else hit[0]
+    titles = [_title_words(f) for f in hit]
+    shared = set.intersection(*titles)
     told = [f for f, words in zip(hit, titles, strict=True) if (words - shared) & said]
-    return told[0] if len(told) == 1 else None
+    return told[0] if len(told) == 1 and not _said_of_a_sibling(told[0], families, said) else None
+
+
+def _title_words(family: Family) -> set[str]:
+    return set(re.findall(r"[a-z]+", family.title.lower()))
+
+
+def _said_of_a_sibling(family: Family, families: tuple[Family, ...], said: set[str]) -> bool:
+    """Whether the question says what only a sibling family's title says (a family whose title shares most
+    words with this one's: the new patient's and the established patient's)."""
+    mine = _title_words(family)
+    for other in families:
+        theirs = _title_words(other)
+        if other is not family and len(mine & theirs) * 2 >= len(mine | theirs) and (theirs - mine) & said:
+            return True
+    return False
 
 
 def answer(ask: Ask, engine: Engine) -> Answer:
