@@ -347,3 +347,10 @@ def test_lab_drug_and_therapy_modifiers(engine, question, modifier):
     modifiers coders meet every day are known."""
     ans = engine.answer(question)
     assert ans.status == "answered" and ans.modifiers[:1] == [modifier]
+
+
+@pytest.mark.parametrize("question", ["What are the three key components of E/M",
+                                      "key elements of medical decision making"])
+def test_the_parts_of_an_em_level_are_the_em_level_rule(engine, question):
+    ans = engine.answer(question)
+    assert ans.intent == "topic" and ans.title == "Choosing an office E/M level"
