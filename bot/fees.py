@@ -351,6 +351,13 @@ class ModifierPricing:
     whose: str = ""
     paid: bool = True  # False: Medicare does not pay the service with this modifier
 
+    @property
+    def ruled_out(self) -> bool:
+        """The code's own indicator rules the modifier out: not paid or not permitted on it (an indicator for which
+        the concept does not apply is not a refusal), or 50 on a code CMS already prices as both sides."""
+        return (not self.paid and "does not apply" not in self.explanation) or (
+            self.modifier == "50" and self.indicator == "2")
+
 
 ASSISTANT_SHARE = 0.16
 NON_PHYSICIAN_ASSISTANT_SHARE = 0.85  # AS: 85% of the assistant share, so 13.6% of the amount

@@ -25,7 +25,7 @@ from bot.answers.rules_yaml import (
     text,
     texts,
 )
-from bot.fees import SETTINGS, Setting, amount, money
+from bot.fees import SETTINGS, Setting, amount, modifier_pricing, money
 from bot.understanding.words import Token, Words
 from bot.yamlfile import Problems, is_flag, is_text
 
@@ -136,19 +136,18 @@ def _indicator_sentence(kb: KnowledgeBase, fy: FeeYear, rvu: Rvu, which: str) ->
 
 def not_for_code(rvu: Rvu, modifier: str) -> str:
     """Why `modifier` is not billed on this code, when the code's own fee schedule indicator rules it out
-    ("bilateral screening mammogram, 50?": CMS prices the code as both sides), else "". The situation's general
-    advice ("Use 50 ...") would be wrong advice for such a code."""
-    code = rvu.code
-    if modifier == "50" and rvu.bilateral == "2":
-        return (f"No 50 on {code}: CMS prices it as covering both sides (bilateral surgery indicator 2), so it is "
+    (`bot.fees.modifier_pricing`: "bilateral screening mammogram, 50?": CMS prices the code as both sides),
+    else "". The situation's general advice ("Use 50 ...") would be wrong advice for such a code."""
+    pricing = modifier_pricing(rvu, modifier)
+    if pricing is None or not pricing.ruled_out:
+        return ""
+    code, ind = rvu.code, pricing.indicator
+    if pricing.modifier == "50":
+        return (f"No 50 on {code}: CMS prices it as covering both sides (bilateral surgery indicator {ind}), so it is "
                 "billed once, without 50, and paid the single amount.")
-    if modifier in ("80", "81", "82", "AS") and rvu.assistant == "1":
-        return f"Medicare does not pay an assistant at surgery on {code} (assistant-at-surgery indicator 1)."
-    if modifier == "62" and rvu.co_surgeon == "0":
-        return f"Medicare does not pay co-surgeons on {code} (co-surgery indicator 0)."
-    if modifier == "66" and rvu.team == "0":
-        return f"Medicare does not pay a surgical team on {code} (team-surgery indicator 0)."
-    return ""
+    said = {"62": "co-surgeons", "66": "a surgical team"}.get(pricing.modifier, "an assistant at surgery")
+    indicator = {"62": "co-surgery", "66": "team-surgery"}.get(pricing.modifier, "assistant-at-surgery")
+    return f"Medicare does not pay {said} on {code} ({indicator} indicator {ind})."
 
 
 def compose(kb: KnowledgeBase, situation: Situation, fy: FeeYear, codes: list[str], named_modifiers: list[str],
