@@ -157,7 +157,7 @@ def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> Q
     # every candidate must be a member: "knee x-ray 4 views" that also fetched chest x-rays is not chosen
     # among the chest codes
     family = next((f for f in families if all(c in f.codes for c in candidates)), None)
-    if family is not None and _said_of_a_sibling(family, families, set(re.findall(r"[a-z]+", text_.lower()))):
+    if family is not None and _said_of_a_sibling(family, families, _words(text_)):
         return None  # "established office visit 25 minutes" whose words fetched only the new patient's codes
     if family is None:
         family = _told_apart(families, candidates, text_)
@@ -181,7 +181,7 @@ def _told_apart(families: tuple[Family, ...], candidates: list[str], text_: str)
     hit = [f for f in families if any(c in f.codes for c in candidates)]
     if not hit or sum(any(c in f.codes for f in hit) for c in candidates) * 2 <= len(candidates):
         return None  # most of the candidates must be members (the infant codes stand outside the age bands)
-    said = set(re.findall(r"[a-z]+", text_.lower()))
+    said = _words(text_)
     if len(hit) == 1:
         return None if _said_of_a_sibling(hit[0], families, said) else hit[0]
     titles = [_title_words(f) for f in hit]
@@ -190,8 +190,13 @@ def _told_apart(families: tuple[Family, ...], candidates: list[str], text_: str)
     return told[0] if len(told) == 1 and not _said_of_a_sibling(told[0], families, said) else None
 
 
+def _words(text_: str) -> set[str]:
+    """The lower-case words of a text, to compare a question with the families' titles."""
+    return set(re.findall(r"[a-z]+", text_.lower()))
+
+
 def _title_words(family: Family) -> set[str]:
-    return set(re.findall(r"[a-z]+", family.title.lower()))
+    return _words(family.title)
 
 
 def _said_of_a_sibling(family: Family, families: tuple[Family, ...], said: set[str]) -> bool:
