@@ -8,23 +8,22 @@ codes, modifiers, year, facts), so wording can change without breaking what the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
+
+from msgspec import Struct, field
 
 Status = Literal["answered", "clarify", "not_found", "out_of_scope", "help"]
 STATUSES: tuple[str, ...] = ("answered", "clarify", "not_found", "out_of_scope", "help")
 
 
-@dataclass(unsafe_hash=True)
-class Fact:
+class Fact(Struct, frozen=True):
     """One labelled value, e.g. ("Work RVU", "3.34"). Rendered as a Block Kit field or a text line."""
 
     label: str
     value: str
 
 
-@dataclass
-class Section:
+class Section(Struct):
     """A titled group of facts and/or a paragraph of prose."""
 
     title: str
@@ -32,8 +31,7 @@ class Section:
     body: str = ""
 
 
-@dataclass(unsafe_hash=True)
-class Choice:
+class Choice(Struct, frozen=True):
     """One option offered when the engine asks back (`clarify`): pressing it asks `question`."""
 
     code: str
@@ -41,8 +39,7 @@ class Choice:
     question: str
 
 
-@dataclass
-class Answer:
+class Answer(Struct):
     """The engine's reply to one question.
 
     `codes` are most relevant first; `headline` is the one-sentence direct answer; `sections` carry the

@@ -10,8 +10,9 @@ Two things live here because they change together when a release is imported:
   `cache/` and reused while the knowledge files and the imported releases are unchanged.
 
 Caches are JSON (`compiled`), never pickle: a file in the data directory is data, and loading it can only
-make instances of cptbot's own record classes (named in the file, checked against `bot.` modules, filled
-without running their code), never run anything.
+make instances of cptbot's own classes (named in the file, checked against `bot.` modules; records are
+made by their `msgspec.Struct` constructor, other objects filled without running their code), never run
+anything else.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from bot.answers.titles import glued_number
 from bot.knowledge import KnowledgeBase
@@ -182,11 +185,14 @@ def _encode(value: object) -> object:
             return {k: _encode(v) for k, v in value.items()}
         return {"~m": [[_encode(k), _encode(v)] for k, v in value.items()]}
     cls = type(value)
-    has_dict = hasattr(value, "__dict__")
-    if not cls.__module__.startswith("bot.") or (not has_dict and not hasattr(cls, "__slots__")):
+    if not cls.__module__.startswith("bot."):
         raise _NotCacheable(f"{cls.__module__}.{cls.__qualname__}")
-    fields = vars(value) if has_dict else {name: getattr(value, name) for name in cls.__slots__}  # type: ignore
-    return {"~o": f"{cls.__module__}:{cls.__qualname__}", "~v": {k: _encode(v) for k, v in fields.items()}}
+    if isinstance(value, Struct):  # its fields in order: the file need not repeat their names
+        return {"~r": f"{cls.__module__}:{cls.__qualname__}",
+                "~a": [_encode(getattr(value, name)) for name in cls.__struct_fields__]}
+    if not hasattr(value, "__dict__"):
+        raise _NotCacheable(f"{cls.__module__}.{cls.__qualname__}")
+    return {"~o": f"{cls.__module__}:{cls.__qualname__}", "~v": {k: _encode(v) for k, v in vars(value).items()}}
 
 
 def _class(name: str) -> type:
@@ -216,14 +222,14 @@ def _object_hook(d: dict) -> object:
         return set(d[key])
     if key == "~m":
         return {(tuple(k) if isinstance(k, list) else k): v for k, v in d[key]}
+    if key == "~r":
+        cls = _class(d["~r"])
+        if not issubclass(cls, Struct):
+            raise ValueError(f"not a record class: {d['~r']}")
+        return cls(*d["~a"])
     if key == "~o":
-        cls = _class(d["~o"])
-        obj = object.__new__(cls)
-        if hasattr(obj, "__dict__"):
-            obj.__dict__.update(d["~v"])
-        else:
-            for k, v in d["~v"].items():
-                object.__setattr__(obj, k, v)
+        obj = object.__new__(_class(d["~o"]))
+        obj.__dict__.update(d["~v"])
         return obj
     return d
 

@@ -23,9 +23,10 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+from msgspec import Struct
 
 from bot.records import Locality, Rvu
 
@@ -76,8 +77,7 @@ CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
 MAX_HEADER_LINES = 20
 
 
-@dataclass(frozen=True)
-class RvuFile:
+class RvuFile(Struct, frozen=True):
     """A parsed national RVU file: its title facts and its pricing rows in file order."""
 
     path: str
@@ -369,8 +369,7 @@ COUNTY_COLUMNS = {"mac": "CONTRACTOR", "number": "LOCALITY", "state": "STATE", "
                   "counties": "COUNTIES"}
 
 
-@dataclass(frozen=True)
-class CountyArea:
+class CountyArea(Struct, frozen=True):
     """One row of the county file: the counties a payment locality covers."""
 
     mac: str  # five digits, zero-padded as in the GPCI file ("2102" in the county file is "02102")
@@ -385,8 +384,7 @@ class CountyArea:
         return f"{self.mac}-{self.number}"
 
 
-@dataclass(frozen=True)
-class CountyFile:
+class CountyFile(Struct, frozen=True):
     path: str
     year: int
     areas: tuple[CountyArea, ...]
@@ -472,8 +470,7 @@ ZIP5_RECORD = 80
 ZIP5_RE = re.compile(r"[A-Z]{2}\d{5}\d{5}\d{2}[ RB]")
 
 
-@dataclass(frozen=True)
-class ZipLocalityFile:
+class ZipLocalityFile(Struct, frozen=True):
     """A parsed ZIP5 file: every ZIP code's Medicare payment locality, keyed like the GPCI file."""
 
     path: str
@@ -613,8 +610,7 @@ EXPECTED = "the CMS RVU zip (RVU26C.zip), PPRRVU*.csv, GPCI*.csv, *LOCCO*.csv or
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-@dataclass(frozen=True)
-class CmsInput:
+class CmsInput(Struct, frozen=True, dict=True):
     """One file to import, read into memory: named on the command line, or found in a zip or folder."""
 
     name: str  # the file's own name

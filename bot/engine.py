@@ -14,10 +14,11 @@ from __future__ import annotations
 import gc
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
+
+from msgspec import Struct
 
 from bot import replies
 from bot.answer import Answer
@@ -137,8 +138,7 @@ def per_reading(step: Callable[[Engine, Reading], T]) -> Callable[[Engine, Readi
     return once
 
 
-@dataclass(unsafe_hash=True)
-class AskContext:
+class AskContext(Struct, frozen=True):
     """Who is asking and their saved defaults; all optional."""
 
     user_id: str | None = None

@@ -12,9 +12,11 @@ Rules (CMS Physician Fee Schedule; Medicare Claims Processing Manual, chapter 12
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from bot.records import Locality, Release, Rvu
 
@@ -138,8 +140,7 @@ def payment_status(rvu: Rvu) -> str:
     return rvu.status
 
 
-@dataclass(repr=False, eq=False)
-class ProcedureLine:
+class ProcedureLine(Struct, eq=False):
     code: str
     full: Decimal | None  # unreduced amount in cents (None: no fee schedule amount here)
     paid: Decimal | None  # after the reductions, in cents (None: not paid, or not priceable here)
@@ -147,8 +148,7 @@ class ProcedureLine:
     counted: bool = True  # False: left out of the total (not payable, or included in another service)
 
 
-@dataclass(repr=False, eq=False)
-class MultipleResult:
+class MultipleResult(Struct, eq=False):
     setting: Setting
     lines: tuple[ProcedureLine, ...]
     total: Decimal | None  # the sum of the lines' paid amounts; None when the claim can't be priced here
@@ -335,8 +335,7 @@ def multiple_procedures(rvus: Sequence[Rvu], release: Release, setting: Setting,
 
 # --- modifiers that change the amount ------------------------------------------------------------------
 
-@dataclass(repr=False, eq=False)
-class ModifierPricing:
+class ModifierPricing(Struct, eq=False):
     """What a pricing modifier does to a code's amount, given the code's indicator in the RVU file.
 
     `factor` multiplies the code's fee schedule amount (1.5 for a bilateral 150%, 0.16 for an assistant);

@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 from bot.records import CodeEntry, FeeYear, GlobalPeriod, Locality, Modifier, PaymentStatus, Release, Rvu
 from bot.yamlfile import (
@@ -79,8 +80,7 @@ GLOBAL_SPEC = {
 }
 
 
-@dataclass(repr=False, eq=False)
-class Lexicon:
+class Lexicon(Struct, eq=False):
     """How words are normalised before matching; all of it from `lexicon.yaml`."""
 
     equivalents: dict[str, str] = field(default_factory=dict)  # word -> the word it stands for
@@ -91,16 +91,14 @@ class Lexicon:
     negations: frozenset[str] = frozenset()  # "without", "no": the words after them are excluded, not named
 
 
-@dataclass(repr=False, eq=False)
-class Places:
+class Places(Struct, eq=False):
     states: dict[str, str] = field(default_factory=dict)  # "NY" -> "new york"
     locality_aliases: dict[str, str] = field(default_factory=dict)  # "nyc" -> "MANHATTAN"
     # A place in several localities: "kansas city" -> ("METROPOLITAN KANSAS CITY", "KANSAS"): ask which.
     ask_back: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(repr=False, eq=False)
-class KnowledgeBase:
+class KnowledgeBase(Struct, eq=False):
     codes: dict[str, CodeEntry]
     years: dict[int, FeeYear]
     modifiers: dict[str, Modifier]

@@ -17,11 +17,12 @@ Rules, as CMS states them:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:
     from bot.store import EditSet, Mue, NcciTables, PtpEdit
@@ -98,8 +99,7 @@ def applies(edit: PtpEdit, when: date) -> bool:
     return (effective is None or effective <= when) and (deleted is None or when < deleted)
 
 
-@dataclass(repr=False)
-class SetChoice:
+class SetChoice(Struct):
     """The edit set used for a date of service, and why another could not be."""
 
     edit_set: EditSet | None
@@ -135,8 +135,7 @@ def choose_set(tables: NcciTables, kind: str, setting: str, when: date) -> SetCh
     return choice
 
 
-@dataclass(repr=False)
-class PairVerdict:
+class PairVerdict(Struct):
     """What NCCI says about two codes billed together on one date of service."""
 
     a: str
@@ -169,8 +168,7 @@ def pair(tables: NcciTables, a: str, b: str, when: date, setting: str = "practit
     return verdict
 
 
-@dataclass(frozen=True, repr=False)
-class Dropped:
+class Dropped(Struct, frozen=True):
     """A same-day code NCCI bundles into another, or one a modifier lets through."""
 
     code: str  # the column 2 code

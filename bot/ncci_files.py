@@ -27,10 +27,11 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO
+
+from msgspec import Struct, field
 
 from bot.cms import CmsFileError
 
@@ -57,8 +58,7 @@ TEXT_WORDS = re.compile(r"effective\D{0,20}?(january|april|july|october)\s+(\d{1
 TEXT_SLASH = re.compile(r"effective\D{0,20}?(\d{1,2})/(\d{1,2})/(20\d\d)", re.I)
 
 
-@dataclass(frozen=True)
-class NcciSource:
+class NcciSource(Struct, frozen=True):
     """A file an NCCI import read (the same facts `bot.store.SourceFile` keeps)."""
 
     name: str
@@ -73,8 +73,7 @@ class NcciSource:
         return f"{self.archive}/{self.name}" if self.archive else self.name
 
 
-@dataclass
-class _Part:
+class _Part(Struct):
     """One PTP text part: where it comes from and how to open it again for streaming."""
 
     name: str
@@ -84,8 +83,7 @@ class _Part:
     head: str
 
 
-@dataclass
-class PtpFile:
+class PtpFile(Struct):
     """One quarter's PTP edits for one setting, from all of its parts."""
 
     setting: str  # "practitioner" or "hospital"
@@ -193,8 +191,7 @@ class PtpFile:
         return (c1, c2, effective, deleted, int(mod), rationale, prior)
 
 
-@dataclass
-class MueFile:
+class MueFile(Struct):
     """One quarter's MUE table for one setting, read whole (about 15,000 rows)."""
 
     setting: str  # "practitioner", "hospital" or "dme"

@@ -1,22 +1,24 @@
 """The records the knowledge base is made of.
 
-Records are dataclasses that no code assigns to once made, so the engine shares them freely between
-questions (and threads) without copying. Value records (a row, a locality, a release) compare and hash by
-value (`unsafe_hash`: safe because nothing assigns to them); holders built once at load (`FeeYear` here,
-the finders' tables elsewhere) compare by identity (`eq=False`). Only `Rvu` is `frozen`: a frozen
-dataclass generates two more methods (and a slower `__init__`) at every start, which together were 13% of
-a one-question `cptbot ask`. Numbers are kept exactly as CMS prints them (floats parsed from
-two-decimal strings); money is only computed in `bot.fees`. Their generated `repr` stays: the knowledge
-fingerprints that key the caches (`bot.catalog.words_digest`, `kb_fingerprint`) are digests of it.
+Records are `msgspec.Struct`s, not dataclasses: a dataclass compiles its generated `__init__`, `__eq__`
+and `__hash__` when its module is imported, and for the ~90 record classes that was a third of a
+one-question `cptbot ask` (callgrind: 151M of 509M instructions, plus 39M to import `dataclasses`).
+A Struct is made in C, with the same declarations, defaults, `__post_init__` and repr.
+
+Value records (a row, a locality, a release) are `frozen`: nothing assigns to them, so the engine shares
+them freely between questions (and threads) without copying, and they compare and hash by value. Holders
+built once at load (`FeeYear` here, the finders' tables elsewhere) compare by identity (`eq=False`).
+Numbers are kept exactly as CMS prints them (floats parsed from two-decimal strings); money is only
+computed in `bot.fees`. Their repr is part of the knowledge fingerprints that key the caches
+(`bot.catalog.words_digest`, `kb_fingerprint`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from msgspec import Struct, field
 
 
-@dataclass(unsafe_hash=True)
-class Release:
+class Release(Struct, frozen=True):
     """One CMS Physician Fee Schedule release: the source every number of a year is quoted from."""
 
     year: int
@@ -34,12 +36,11 @@ class Release:
         return f"CY{self.year} CMS PFS {self.name}, CF ${self.conversion_factor:.4f}"
 
 
-@dataclass(frozen=True, repr=False)
-class Rvu:
+class Rvu(Struct, frozen=True):
     """One pricing row of the national RVU file: a code (and modifier, for component rows) in one year.
 
-    The one frozen record: rows are read from the store by many threads at once and cached, and every amount
-    the bot states is computed from them, so assigning to one is an error, not a convention."""
+    Rows are read from the store by many threads at once and cached, and every amount the bot states is
+    computed from them, so assigning to one is an error (tested), not a convention."""
 
     code: str
     modifier: str  # "" for the global row, else "26", "TC", "53"
@@ -71,8 +72,7 @@ class Rvu:
         return (self.code, self.modifier)
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Locality:
+class Locality(Struct, frozen=True):
     """A Medicare payment locality and its geographic practice cost indices for one year."""
 
     mac: str
@@ -95,8 +95,7 @@ class Locality:
         return f"{name} ({self.state}, locality {self.mac}-{self.number})"
 
 
-@dataclass(repr=False, eq=False)
-class FeeYear:
+class FeeYear(Struct, eq=False):
     """Everything needed to price a service in one year: the release, its rows and its localities."""
 
     release: Release
@@ -109,8 +108,7 @@ class FeeYear:
         return self.release.year
 
 
-@dataclass(unsafe_hash=True)
-class CodeEntry:
+class CodeEntry(Struct, frozen=True):
     """What we know about a code in words: curated from YAML, or derived from a CMS descriptor."""
 
     code: str
@@ -124,8 +122,7 @@ class CodeEntry:
     curated: bool = True
 
 
-@dataclass(unsafe_hash=True)
-class Modifier:
+class Modifier(Struct, frozen=True):
     """A CPT or HCPCS modifier explained in our own words."""
 
     code: str
@@ -138,8 +135,7 @@ class Modifier:
     see_also: tuple[str, ...] = ()
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class GlobalPeriod:
+class GlobalPeriod(Struct, frozen=True):
     """A global surgery indicator (000, 010, 090, MMM, XXX, YYY, ZZZ) and what it means for billing."""
 
     code: str
@@ -149,8 +145,7 @@ class GlobalPeriod:
     modifiers: tuple[str, ...] = field(default_factory=tuple)
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class PaymentStatus:
+class PaymentStatus(Struct, frozen=True):
     """How Medicare pays a code of one RVU-file status, in words (knowledge/payment_status.yaml)."""
 
     code: str  # the status letter, or "drug" / "R-unpriced"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from msgspec import Struct, field
 
 from bot.answer import Answer
 from bot.engine import Engine
@@ -23,8 +23,7 @@ from bot.render.blocks import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_HEADER
 LONG = 3000
 
 
-@dataclass
-class SizeReport:
+class SizeReport(Struct):
     lengths: list[int] = field(default_factory=list)
     one_fact: list[int] = field(default_factory=list)
     full: list[int] = field(default_factory=list)

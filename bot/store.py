@@ -38,7 +38,6 @@ manifest `doc`, and read it through `Store.db` (a thread-safe read-only `_Db`: `
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import sqlite3
@@ -46,10 +45,12 @@ import threading
 import time
 import urllib.parse
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, ValuesView
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import NODEFAULT, Struct, field, structs
 
 from bot.records import FeeYear, Locality, Release, Rvu
 
@@ -62,7 +63,7 @@ DATABASE = "store.sqlite3"
 MANIFEST = DATABASE  # the one file whose bytes change with an import
 LOCK = ".import.lock"
 MONTHS = {"A": "January", "B": "April", "C": "July", "D": "October"}
-RVU_FIELDS = tuple(f.name for f in dataclasses.fields(Rvu))
+RVU_FIELDS = tuple(f.name for f in structs.fields(Rvu))
 FEW_ROWS = 10_000  # CMS's national RVU file has about 19,000 rows; far fewer suggests a partial file
 SKIPPED_KINDS = ("anesthesia", "hcpcs_table")  # CMS companions in the RVU zip that cptbot does not use
 
@@ -85,8 +86,7 @@ def default_data_dir() -> Path:
 # --- records ------------------------------------------------------------------------------------------
 
 
-@dataclass(repr=False, eq=False)
-class SourceFile:
+class SourceFile(Struct, eq=False):
     """A file an import read: enough to prove later which CMS file a number came from."""
 
     name: str  # the file's own name, e.g. "PPRRVU2026_Jul_nonQPP.csv"
@@ -142,10 +142,8 @@ class _Db:
 
 
 def _make_rvu(values: Iterable[Any]) -> Rvu:
-    """An Rvu from stored values, filled the way pickle restores a frozen dataclass (no per-field setattr)."""
-    rvu = object.__new__(Rvu)
-    rvu.__dict__.update(zip(RVU_FIELDS, values, strict=True))
-    return rvu
+    """An Rvu from stored values, in the order of its fields (the store's columns)."""
+    return Rvu(*values)
 
 
 _RVU_SELECT = ", ".join(RVU_FIELDS)
@@ -251,10 +249,10 @@ def _row_to_rvu(row: tuple, columns: tuple[str, ...]) -> Rvu:
     return _make_rvu(values)
 
 
-_RVU_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Rvu) if f.default is not dataclasses.MISSING}
+_RVU_DEFAULTS = {f.name: f.default for f in structs.fields(Rvu) if f.default is not NODEFAULT}
 
 
-_FLAG_COLUMNS = tuple(i for i, f in enumerate(dataclasses.fields(Rvu)) if f.type in ("bool", bool))
+_FLAG_COLUMNS = tuple(i for i, f in enumerate(structs.fields(Rvu)) if f.type is bool)
 
 
 class ZipTable(Mapping[str, tuple[str, str]]):
@@ -286,8 +284,7 @@ class ZipTable(Mapping[str, tuple[str, str]]):
         return self._count
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class EditSet:
+class EditSet(Struct, frozen=True):
     """One imported NCCI table: the PTP edits or the MUEs of one setting, effective from one quarter."""
 
     id: int
@@ -306,8 +303,7 @@ class EditSet:
         return quarter_label(date.fromisoformat(self.effective))
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class PtpEdit:
+class PtpEdit(Struct, frozen=True):
     """One PTP edit as CMS lists it: `column1` is paid, `column2` is denied when both are billed."""
 
     column1: str
@@ -319,8 +315,7 @@ class PtpEdit:
     prior_1996: bool
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Mue:
+class Mue(Struct, frozen=True):
     code: str
     value: int
     indicator: int  # 1 claim line, 2 date of service (policy), 3 date of service (clinical)
@@ -376,8 +371,7 @@ def _sort_key(fee_year: FeeYear) -> tuple[int, str]:
     return (fee_year.release.year, fee_year.release.name)
 
 
-@dataclass(repr=False, eq=False)
-class Store:
+class Store(Struct, eq=False, dict=True):
     """What the data directory holds, ready for the engine.
 
     `releases` maps every imported release name to its `FeeYear`, newest first; `years` gives the newest
@@ -388,18 +382,22 @@ class Store:
 
     data_dir: Path
     releases: dict[str, FeeYear]
-    zip_localities: Mapping[str, tuple[str, str]] = field(repr=False)
-    sources: dict[str, tuple[SourceFile, ...]] = field(repr=False)  # release name (or "zip") -> its files
-    ncci: NcciTables = field(default_factory=lambda: NcciTables(None, []), repr=False)
+    zip_localities: Mapping[str, tuple[str, str]]
+    sources: dict[str, tuple[SourceFile, ...]]  # release name (or "zip") -> its files
+    ncci: NcciTables = field(default_factory=lambda: NcciTables(None, []))
     generation: str = ""
-    db: _Db | None = field(default=None, repr=False)
-    years: dict[int, FeeYear] = field(init=False, repr=False)
+    db: _Db | None = None
 
     def __post_init__(self) -> None:
         self.releases = dict(sorted(self.releases.items(), key=lambda kv: _sort_key(kv[1]), reverse=True))
-        self.years = {}
+
+    @cached_property
+    def years(self) -> dict[int, FeeYear]:
+        """The newest release of each year: the one answers quote."""
+        years: dict[int, FeeYear] = {}
         for fee_year in self.releases.values():
-            self.years.setdefault(fee_year.year, fee_year)
+            years.setdefault(fee_year.year, fee_year)
+        return years
 
     @property
     def newest(self) -> FeeYear | None:
@@ -567,8 +565,7 @@ def status(data_dir: Path | None = None) -> StoreStatus:
 # --- importing ---------------------------------------------------------------------------------------
 
 
-@dataclass(repr=False, eq=False)
-class _Parsed:
+class _Parsed(Struct, eq=False):
     """Everything read from the inputs, before anything is written."""
 
     rvus: list[tuple[RvuFile, str, CmsInput]] = field(default_factory=list)  # (file, release name, input)
@@ -752,8 +749,8 @@ CREATE TABLE IF NOT EXISTS ptp (pair INTEGER PRIMARY KEY, effective INTEGER, del
 CREATE TABLE IF NOT EXISTS mue (edit_set INTEGER NOT NULL, code TEXT NOT NULL, value INTEGER NOT NULL,
     indicator INTEGER NOT NULL, rationale INTEGER NOT NULL, PRIMARY KEY (edit_set, code)) WITHOUT ROWID;
 """
-_SQL_TYPES = {"str": "TEXT", "float": "REAL", "bool": "INTEGER"}
-RVU_COLUMNS = ", ".join(f"{f.name} {_SQL_TYPES.get(str(f.type), 'TEXT')}" for f in dataclasses.fields(Rvu))
+_SQL_TYPES = {str: "TEXT", float: "REAL", bool: "INTEGER"}
+RVU_COLUMNS = ", ".join(f"{f.name} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in structs.fields(Rvu))
 
 
 def _now() -> str:
@@ -780,7 +777,7 @@ def _insert_rvus(con: sqlite3.Connection, release: str, rows: Iterable[Rvu]) -> 
     con.execute("DELETE FROM rvus WHERE release = ?", (release,))
     marks = ", ".join("?" * (len(RVU_FIELDS) + 2))
     con.executemany(f"INSERT INTO rvus (release, line, {_RVU_SELECT}) VALUES ({marks})",
-                    ((release, i, *dataclasses.astuple(r)) for i, r in enumerate(rows)))
+                    ((release, i, *structs.astuple(r)) for i, r in enumerate(rows)))
 
 
 def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: ImportReport) -> dict:
@@ -795,7 +792,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
 
     def gpci_doc(year: int) -> dict:
         localities, item = parsed.gpcis[year]
-        return {"year": year, "source": dataclasses.asdict(SourceFile.of(item, "gpci")),
+        return {"year": year, "source": structs.asdict(SourceFile.of(item, "gpci")),
                 "localities": [[loc.mac, loc.state, loc.number, loc.name, loc.work_gpci, loc.pe_gpci, loc.mp_gpci]
                                for loc in localities]}
 
@@ -810,7 +807,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
                                     f"GPCI{rvu.year}.csv is imported")
         qp = parsed.qp.get(name)
         source = SourceFile.of(item, "rvu")
-        sources = [dataclasses.asdict(source)] + ([dataclasses.asdict(SourceFile.of(qp[1], "rvu"))] if qp else [])
+        sources = [structs.asdict(source)] + ([structs.asdict(SourceFile.of(qp[1], "rvu"))] if qp else [])
         codes = len({r.code for r in rvu.rows})
         replaced = name in doc["releases"]
         if replaced and doc["releases"][name]["sources"][0]["sha256"] == source.sha256:
@@ -836,7 +833,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
     for name, (cf, item) in parsed.qp.items():
         if name not in {n for _, n, _ in parsed.rvus}:  # a QPP file for a stored release: its CF only
             stored = doc["releases"][name] = dict(doc["releases"][name])
-            source = dataclasses.asdict(SourceFile.of(item, "rvu"))
+            source = structs.asdict(SourceFile.of(item, "rvu"))
             stored["qp_conversion_factor"] = cf
             stored["sources"] = [*stored["sources"][:1], source]
             report.sources.append(SourceFile.of(item, "rvu"))
@@ -850,7 +847,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
                     r["gpci"] = gpci_doc(year)
     for year, (county_file, item) in parsed.counties.items():
         source = SourceFile.of(item, "counties")
-        doc["counties"][str(year)] = {"year": year, "source": dataclasses.asdict(source), "imported": now,
+        doc["counties"][str(year)] = {"year": year, "source": structs.asdict(source), "imported": now,
                                       "areas": [[a.mac, a.number, a.state, a.area, a.counties]
                                                 for a in county_file.areas]}
         report.county_areas += len(county_file.areas)
@@ -861,7 +858,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
         con.execute("DELETE FROM zips")
         con.executemany("INSERT INTO zips VALUES (?, ?, ?)", ((z, m, n) for z, (m, n) in zip_file.zips.items()))
         doc["zip"] = {"year_quarter": zip_file.year_quarter, "zips": len(zip_file.zips),
-                      "localities": len(zip_file.first_line), "imported": now, "source": dataclasses.asdict(source)}
+                      "localities": len(zip_file.first_line), "imported": now, "source": structs.asdict(source)}
         report.zips, report.zip_year_quarter = len(zip_file.zips), zip_file.year_quarter
         report.sources.append(source)
     return doc

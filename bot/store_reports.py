@@ -6,16 +6,16 @@ import and `kb status` import this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct, field
 
 if TYPE_CHECKING:
     from bot.store import EditSet, SourceFile
 
 
-@dataclass(repr=False, eq=False)
-class ImportedRelease:
+class ImportedRelease(Struct, eq=False):
     """One RVU release an import wrote."""
 
     name: str
@@ -31,8 +31,7 @@ class ImportedRelease:
     source: SourceFile
 
 
-@dataclass(repr=False, eq=False)
-class ImportReport:
+class ImportReport(Struct, eq=False):
     """What `import_paths` did, for the CLI to print and tests to check."""
 
     data_dir: Path
@@ -65,8 +64,7 @@ class ImportReport:
         return out
 
 
-@dataclass(repr=False, eq=False)
-class ReleaseStatus:
+class ReleaseStatus(Struct, eq=False):
     """One stored release, as `cptbot kb status` shows it."""
 
     name: str
@@ -84,8 +82,7 @@ class ReleaseStatus:
     sources: tuple[SourceFile, ...]
 
 
-@dataclass(repr=False, eq=False)
-class ZipStatus:
+class ZipStatus(Struct, eq=False):
     zips: int
     year_quarter: str
     localities: int
@@ -93,8 +90,7 @@ class ZipStatus:
     source: SourceFile
 
 
-@dataclass(repr=False, eq=False)
-class StoreStatus:
+class StoreStatus(Struct, eq=False):
     """Everything `cptbot kb status` reports about a data directory."""
 
     data_dir: Path

@@ -8,10 +8,11 @@ mapping and of every key, and `Problems` collects messages in that one format.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct, field
 
 
 class LineMap(dict):
@@ -53,8 +54,7 @@ def _line_loader() -> type:
     return LineLoader
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Problem:
+class Problem(Struct, frozen=True):
     file: str
     line: int
     entry: str
@@ -65,8 +65,7 @@ class Problem:
         return f"{self.file}:{self.line}: {self.entry}: {self.field}: {self.message}"
 
 
-@dataclass(repr=False, eq=False)
-class Problems:
+class Problems(Struct, eq=False):
     """Every problem found in one pass, so a user fixes them all at once instead of one per run."""
 
     items: list[Problem] = field(default_factory=list)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import fields
+
+from msgspec.structs import fields
 
 from bot.records import Rvu
 from tests.conftest import CMS, RVU_FILES

@@ -9,9 +9,10 @@ is-it-bundled, "Yes, 59 ..." / "No modifier ..." when a modifier is asked about.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from bot import ncci, replies
 from bot.answer import Answer, Fact, Section

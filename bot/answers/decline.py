@@ -10,9 +10,10 @@ the CPT part is answered as usual and the note declines the rest.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from bot.answer import Answer
 from bot.answers.patterns import PatternIndex, patterns_problem
@@ -33,8 +34,7 @@ SHAPES = {
 }
 
 
-@dataclass(repr=False, eq=False)
-class Decline:
+class Decline(Struct, eq=False):
     id: str
     when: tuple[str, ...]
     answer: str
@@ -43,8 +43,7 @@ class Decline:
     note: str = ""
 
 
-@dataclass(repr=False, eq=False)
-class DeclineMatch:
+class DeclineMatch(Struct, eq=False):
     """A decline that applies: either the whole answer, or a note added to the answer of the CPT part."""
 
     decline: Decline

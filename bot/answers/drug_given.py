@@ -11,9 +11,10 @@ codes, priced side by side. Which drugs, which words and which routes live in th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from bot.yamlfile import LineMap, Problems, check_fields, is_flag, is_text, is_text_list, load_yaml
 
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
 FILE = "drug_administration.yaml"
 
 
-@dataclass(repr=False, eq=False)
-class Route:
+class Route(Struct, eq=False):
     id: str
     code: str
     said: str
@@ -36,8 +36,7 @@ class Route:
     default: bool = False
 
 
-@dataclass(repr=False, eq=False)
-class DrugRules:
+class DrugRules(Struct, eq=False):
     """knowledge/drug_administration.yaml, as read (made once at load; nothing assigns to it after)."""
 
     ranges: tuple[tuple[str, str], ...] = ()

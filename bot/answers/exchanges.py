@@ -12,9 +12,10 @@ say) are asked about.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from bot.answers.rules_yaml import text, texts
 from bot.yamlfile import LineMap, Problems, check_fields, is_text, is_text_list, load_yaml
@@ -29,8 +30,7 @@ if TYPE_CHECKING:
 FILE = "device_exchanges.yaml"
 
 
-@dataclass(repr=False, eq=False)
-class Device:
+class Device(Struct, eq=False):
     id: str
     title: str
     called: str  # the device in words ("IUD")
@@ -46,8 +46,7 @@ class Device:
         return list(self.combined) if self.combined else [self.removal, self.insertion]
 
 
-@dataclass(repr=False, eq=False)
-class ExchangeRules:
+class ExchangeRules(Struct, eq=False):
     exchange_words: tuple[str, ...] = ()
     removal_words: tuple[str, ...] = ()
     insertion_words: tuple[str, ...] = ()

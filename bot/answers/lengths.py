@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from bot.answer import Answer, Section
 from bot.answers.patterns import patterns_problem
@@ -31,15 +32,13 @@ if TYPE_CHECKING:
 FILE = "repair_lengths.yaml"
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Band:
+class Band(Struct, frozen=True):
     code: str
     low: float  # the band holds lengths from `low` (0: any) ...
     high: float | None  # ... up to `high` cm; None: over the previous band
 
 
-@dataclass(repr=False, eq=False)
-class SiteGroup:
+class SiteGroup(Struct, eq=False):
     name: str
     words: tuple[str, ...]
     bands: tuple[Band, ...]
@@ -47,8 +46,7 @@ class SiteGroup:
     more_per: float = 0.0
 
 
-@dataclass(repr=False, eq=False)
-class Family:
+class Family(Struct, eq=False):
     id: str
     title: str
     when: tuple[str, ...]
@@ -114,8 +112,7 @@ def load_families(root: Path, problems: Problems) -> tuple[Family, ...]:
     return tuple(out)
 
 
-@dataclass(repr=False, eq=False)
-class Coded:
+class Coded(Struct, eq=False):
     site: SiteGroup
     total: float
     parts: tuple[float, ...]  # the lengths added up
@@ -123,8 +120,7 @@ class Coded:
     more_units: int = 0
 
 
-@dataclass(repr=False, eq=False)
-class RepairMatch:
+class RepairMatch(Struct, eq=False):
     family: Family
     coded: tuple[Coded, ...]  # one per site group with lengths; empty when a length or the site is missing
     sites: tuple[SiteGroup, ...] = ()  # the site groups named (when no length is stated)

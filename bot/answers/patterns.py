@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
+
+from msgspec import Struct
 
 from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
@@ -51,8 +52,7 @@ def patterns_problem(value: Any) -> str | None:
     return None
 
 
-@dataclass(repr=False, eq=False)
-class _Pattern:
+class _Pattern(Struct, eq=False):
     parts: tuple[tuple[int, ...], ...]  # each part: the ids of its alternative phrases
 
 

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from bot.answer import Answer, Section
 from bot.answers.rules_yaml import load_entries, text, texts
@@ -38,8 +39,7 @@ MINUTES_RE = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:-|to)?\s*(?:minutes?|mins?|mi
 HOUR_RE = re.compile(r"\b(?:an|one|1)\s+hours?\b|\bhalf\s+(?:an\s+)?hour\b", re.I)
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Band:
+class Band(Struct, frozen=True):
     code: str
     low: int
     high: int | None  # None: "or more"
@@ -55,8 +55,7 @@ class Band:
         return f"{self.low}-{self.high} {counted}"
 
 
-@dataclass(repr=False, eq=False)
-class Family:
+class Family(Struct, eq=False):
     """One family of codes chosen by a stated quantity, as written in quantities.yaml."""
 
     id: str
@@ -141,8 +140,7 @@ def stated(text_: str, measure: str) -> int | None:
     return find_count(text_)
 
 
-@dataclass(repr=False, eq=False)
-class QuantityMatch:
+class QuantityMatch(Struct, eq=False):
     family: Family
     amount: int
     band: Band | None  # None: the amount is past the last band (add-on units) or outside every band

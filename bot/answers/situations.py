@@ -10,9 +10,10 @@ indicator, its global period) and, for pricing modifiers, the amount with the mo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from bot.answer import Answer, Fact, Section
 from bot.answers.patterns import PatternIndex, patterns_problem
@@ -40,8 +41,7 @@ AMOUNT_WORDS = re.compile(r"\b(how much|paid|pays?|payment|amount|reimburse\w*)\
 INDICATORS = ("global", "bilateral", "assistant", "co_surgeon", "team", "mult_proc", "pctc", "discontinued")
 
 
-@dataclass(repr=False, eq=False)
-class Situation:
+class Situation(Struct, eq=False):
     """One situation, as written in situations.yaml."""
 
     id: str

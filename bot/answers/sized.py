@@ -11,10 +11,11 @@ adding one is a YAML edit. Sizes are read in cm or mm; one regular-expression pa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from bot.answer import Answer, Fact, Section
 from bot.answers.patterns import PatternIndex, patterns_problem
@@ -60,15 +61,13 @@ def is_lesion_size(text_: str, start: int, end: int) -> bool:
         before.search(text_[max(0, start - 40):start]) or after.match(text_, end))
 
 
-@dataclass(repr=False, eq=False)
-class Site:
+class Site(Struct, eq=False):
     name: str  # "trunk, arms or legs"
     words: tuple[str, ...]
     codes: tuple[str, ...]  # one per size band, smallest first
 
 
-@dataclass(repr=False, eq=False)
-class Family:
+class Family(Struct, eq=False):
     """One family of codes chosen by site and size, as written in lesion_sizes.yaml."""
 
     id: str
@@ -160,8 +159,7 @@ def lesion_sizes(text_: str, add_margins: bool = False, repairs: bool = False) -
     return lesions
 
 
-@dataclass(repr=False, eq=False)
-class SizedMatch:
+class SizedMatch(Struct, eq=False):
     family: Family
     size: float | None
     site: Site | None

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from bot.answer import Answer, Fact, Section
 from bot.answers.patterns import PatternIndex, patterns_problem
@@ -40,8 +41,7 @@ FILE = "topics.yaml"
 DEFAULT_EXAMPLE = "99213"
 
 
-@dataclass(repr=False, eq=False)
-class Topic:
+class Topic(Struct, eq=False):
     """One rule topic, as written in topics.yaml."""
 
     id: str
@@ -60,8 +60,7 @@ class Topic:
     counts: tuple[CountRule, ...] = ()  # for the `count_units` hook: how a count of lesions becomes codes
 
 
-@dataclass(repr=False, eq=False)
-class CountRule:
+class CountRule(Struct, eq=False):
     """How a number of lesions (biopsies, destructions) is reported: the first with `first`, each additional
     one with the add-on `additional` (units), and from `then_from` on `then` alone. `words` choose the rule
     (a technique: "punch"); the first rule without words applies when none of the words occur."""
@@ -73,8 +72,7 @@ class CountRule:
     words: tuple[str, ...] = ()
 
 
-@dataclass(repr=False, eq=False)
-class HookCall:
+class HookCall(Struct, eq=False):
     """What a hook may use: the knowledge base, the topic, and the question's codes and text (for topics
     about the codes named, and for counts read from the question)."""
 
@@ -85,8 +83,7 @@ class HookCall:
     engine: Engine | None = None
 
 
-@dataclass(repr=False, eq=False)
-class HookResult:
+class HookResult(Struct, eq=False):
     sentence: str = ""
     sections: tuple[Section, ...] = ()
     years: tuple[int, ...] = ()  # the fee schedule years the numbers came from (cited in the source)

@@ -20,10 +20,11 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 if TYPE_CHECKING:  # the readers are needed to import files, not to answer
     from bot.facility.readers import Dataset
@@ -64,8 +65,7 @@ def _rows_for(d: Dataset) -> tuple[str, list[tuple]]:
     return TABLES[d.kind], [(d.period, *r) for r in d.rows]
 
 
-@dataclass(repr=False, eq=False)
-class Written:
+class Written(Struct, eq=False):
     kind: str
     period: str
     title: str
@@ -165,8 +165,7 @@ def _lock(data_dir: Path) -> Iterator[None]:
 
 # --- reading -------------------------------------------------------------------------------------------------
 
-@dataclass(repr=False, eq=False)
-class DatasetInfo:
+class DatasetInfo(Struct, eq=False):
     kind: str
     period: str
     year: int

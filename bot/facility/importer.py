@@ -12,8 +12,9 @@ import hashlib
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from msgspec import Struct, field
 
 from bot.cms import IMPORTED_KINDS, CmsFileError, csv_rows, decode, inflate, kind_by_name, read_bytes
 from bot.facility import readers, xlsx
@@ -32,8 +33,7 @@ NAME_PATTERNS = (
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
 
 
-@dataclass
-class Prepared:
+class Prepared(Struct):
     datasets: list[Dataset] = field(default_factory=list)
     rest: list[str] = field(default_factory=list)  # paths for the fee schedule import
     notes: list[str] = field(default_factory=list)

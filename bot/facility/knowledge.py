@@ -5,8 +5,9 @@ Checked like the rest of the knowledge base: every problem as `file:line: entry:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from bot.yamlfile import KnowledgeError, Problems, load_yaml
 
@@ -15,15 +16,13 @@ PAID = ("yes", "no", "sometimes")
 PLACES = ("office", "asc", "hospital")
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Indicator:
+class Indicator(Struct, frozen=True):
     code: str
     paid: str  # "yes", "no", "sometimes": is there a separate payment
     meaning: str
 
 
-@dataclass(repr=False, eq=False)
-class FacilityKnowledge:
+class FacilityKnowledge(Struct, eq=False):
     opps_status: dict[str, Indicator]
     asc_payment: dict[str, Indicator]
     places: dict[str, tuple[str, ...]]  # "office" / "asc" / "hospital" -> words

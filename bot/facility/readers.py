@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 import statistics
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+
+from msgspec import Struct, field
 
 from bot.cms import CmsFileError, csv_rows
 
@@ -32,8 +33,7 @@ HEADER_ROWS = 25  # the header row is within the first lines of every file below
 MONEY_RE = re.compile(r"^\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?|-?\.[0-9]+)$")
 
 
-@dataclass
-class Dataset:
+class Dataset(Struct):
     """One facility file, parsed and checked: what `db.write` stores as one unit (replaced as a whole)."""
 
     kind: str  # "opps_b", "opps_a", "asc_aa", "asc_bb", "anes_base", "anes_cf", "hcpcs"

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from bot.catalog import compiled, expand_descriptor
 from bot.facility.db import FacilityData
@@ -46,8 +47,7 @@ def is_anesthesia_code(code: str) -> bool:
     return code.isdigit() and "00100" <= code <= "01999"
 
 
-@dataclass(repr=False, eq=False)
-class OppsRow:
+class OppsRow(Struct, eq=False):
     period: str
     code: str
     descriptor: str
@@ -62,8 +62,7 @@ class OppsRow:
     apc_title: str
 
 
-@dataclass(repr=False, eq=False)
-class AscRow:
+class AscRow(Struct, eq=False):
     period: str
     addendum: str  # "AA" or "BB"
     code: str

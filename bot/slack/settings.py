@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -30,20 +31,27 @@ class SettingsError(Exception):
         self.variable = variable
 
 
-@dataclass(frozen=True)
-class Settings:
+_SECRET_FIELDS = frozenset({"bot_token", "signing_secret", "app_token", "client_secret", "database_url"})
+
+
+class Settings(Struct, frozen=True):
     """What the Slack app needs; secrets are left out of `repr` so a stray print cannot leak them."""
 
-    bot_token: str | None = field(default=None, repr=False)
-    signing_secret: str | None = field(default=None, repr=False)
-    app_token: str | None = field(default=None, repr=False)
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None
     port: int = DEFAULT_PORT
     api_url: str = DEFAULT_API_URL
     # Installing in many workspaces (OAuth) instead of one bot token: the app's client id and secret.
     client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
+    client_secret: str | None = None
     # DATABASE_URL, normalized (postgresql+psycopg://...): shared installations, event ledger, preferences.
-    database_url: str | None = field(default=None, repr=False)
+    database_url: str | None = None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__
+                          if name not in _SECRET_FIELDS)
+        return f"Settings({shown})"
 
     @property
     def socket_mode(self) -> bool:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
+
+from msgspec import Struct, field
 
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
@@ -28,8 +29,7 @@ TEAM_ID = "T111"
 ENTERPRISE_ID = "E111"  # the org of the workspace in ../shared/slack/payloads
 
 
-@dataclass
-class Call:
+class Call(Struct):
     """One request the app made: `method` is the Web API method or the path of a response URL."""
 
     path: str

@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from bot.knowledge import KnowledgeBase
 from bot.records import Locality
@@ -48,8 +49,7 @@ ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an"
                       "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga", "pt"}
 
 
-@dataclass(repr=False, eq=False)
-class Entities:
+class Entities(Struct, eq=False):
     codes: list[str] = field(default_factory=list)  # in the order written, unique
     code_modifiers: dict[str, str] = field(default_factory=dict)  # "57461-53" -> {"57461": "53"}
     modifiers: list[str] = field(default_factory=list)  # known modifiers, in order

@@ -9,8 +9,9 @@ needs two codes), so the ordering lives in YAML and the needs live in the engine
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
+
+from msgspec import Struct
 
 from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
@@ -20,8 +21,7 @@ INTENT_SPEC = {"intent": (is_text, True), "priority": (is_number, True), "descri
                "keywords": (is_text_list, True), "examples": (is_text_list, True)}
 
 
-@dataclass(repr=False, eq=False)
-class Intent:
+class Intent(Struct, eq=False):
     name: str
     priority: int
     description: str
@@ -29,8 +29,7 @@ class Intent:
     examples: tuple[str, ...]
 
 
-@dataclass(repr=False, eq=False)
-class IntentMatch:
+class IntentMatch(Struct, eq=False):
     name: str
     priority: int
     positions: frozenset[int]  # token positions the keywords covered

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 from bot.records import CodeEntry
 from bot.understanding.words import NEGATED_PREFIX, Words
@@ -30,8 +31,7 @@ LOOSE_EXPLAINS = 0.5  # ... accounts for this share of the question's own words
 UNKNOWN_WORD_WEIGHT = 0.6  # weight of a question word no alias uses, as a share of the rarest word's
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Candidate:
+class Candidate(Struct, frozen=True):
     code: str
     score: float
     alias: str
@@ -211,8 +211,7 @@ class ProcedureIndex:
         return sorted(out, key=lambda x: (-x.weight, -x.cover, min(x.positions), x.code))
 
 
-@dataclass(slots=True, unsafe_hash=True)
-class Spot:
+class Spot(Struct, frozen=True):
     """An alias found in a long text: its code, how much weight it covered (and what share of the
     alias), and the word positions it covers."""
 

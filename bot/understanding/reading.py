@@ -7,15 +7,15 @@ question and everything after works from it, never from the question text again.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from msgspec import Struct, field
 
 from bot.understanding.entities import Entities
 from bot.understanding.intents import IntentMatch
 from bot.understanding.words import Token
 
 
-@dataclass(repr=False, eq=False)
-class Reading:
+class Reading(Struct, eq=False):
     """What the engine understood of a question (kept for tests and `cptbot ask --explain`)."""
 
     text: str
@@ -25,7 +25,7 @@ class Reading:
     intents: list[IntentMatch]
     marked: list[str] | None = None  # each token's stem with negations marked (Words.marked_stems)
     # What the engine worked out from this reading once (codes named by words...), by step; see engine.per_reading
-    memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[str, object] = field(default_factory=dict)
 
     def has(self, intent: str) -> bool:
         return any(m.name == intent for m in self.intents)

@@ -16,9 +16,10 @@ candidate code only when it names a site.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from bot.answers.rules_yaml import load_entries
 from bot.yamlfile import Problems, is_text
@@ -28,15 +29,13 @@ Sites = frozenset[tuple[str, str]]  # (family id, site id)
 MAX_KEPT = 50_000  # codes whose sites are kept (bounded: every code of a release is ~17,000)
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Site:
+class Site(Struct, frozen=True):
     id: str
     words: tuple[str, ...]
     part_of: tuple[str, ...] = ()  # the sites this one lies within ("finger" in "hand"): never in conflict with them
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class SiteFamily:
+class SiteFamily(Struct, frozen=True):
     """Sites of one kind, any two of which (not part of one another) name different codes."""
 
     id: str

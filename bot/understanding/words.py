@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
+
+from msgspec import Struct
 
 from bot.knowledge import Lexicon
 
@@ -33,8 +34,7 @@ CONTENT_STEMS = "content-stems"  # the table of knowledge phrases' content stems
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Cleaned:
+class Cleaned(Struct, frozen=True):
     text: str
     truncated: bool
 
@@ -74,8 +74,7 @@ def stem(word: str) -> str:
     return word
 
 
-@dataclass(repr=False, unsafe_hash=True)
-class Token:
+class Token(Struct, frozen=True):
     surface: str  # as typed (lower-cased, after rewrites)
     word: str  # after spelling correction
     stem: str  # after equivalents and stemming: what is compared
