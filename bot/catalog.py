@@ -117,23 +117,38 @@ def kb_fingerprint(kb: KnowledgeBase, words: str = "") -> str:
     return h.hexdigest()[:24]
 
 
-def files_fingerprint(*folders: Path) -> str:
+def files_fingerprint(*folders: Path, seen: dict[str, str] | None = None) -> str:
     """A digest of every YAML file under `folders` and of the code that reads them.
 
     Reading and hashing a few hundred kilobytes takes about a millisecond; parsing them takes two hundred.
     The code is the modules that shape the knowledge base by content, and every module of the packages whose
     loaders read a YAML file of it (topics, situations, sites, drugs, ...) by size and time (`code_stamp`), so
     a loader changed with the YAML unchanged is not answered from a knowledge base its old self read.
+    `seen` (see `_once`) lets one start share what it read with `reading_key`.
     """
     h = hashlib.sha256(str(INDEX_FORMAT).encode())
     here = os.path.dirname(os.path.abspath(__file__))
     for name in _CODE:
         with open(os.path.join(here, name), "rb") as fh:
             h.update(fh.read())
-    h.update(code_stamp().encode())
+    h.update(_once(seen, "", code_stamp).encode())
     for folder in folders:
-        h.update(_yaml_digest(str(folder)).encode())
+        h.update(_once(seen, str(folder), _yaml_digest).encode())
     return h.hexdigest()[:24]
+
+
+def _once(seen: dict[str, str] | None, folder: str, digest: Callable[..., str]) -> str:
+    """`digest(folder)` (the code stamp for ""), taken from `seen` when this start already worked it out.
+
+    `seen` lives for one `Engine.load`: the knowledge folder and the code go into both the knowledge cache's
+    key and the reading tables' key, and reading them twice was 2% of a one-question `cptbot ask`. It is
+    never kept longer, so a folder edited between two loads in one process is read again.
+    """
+    if seen is None:
+        return digest(folder) if folder else digest()
+    if folder not in seen:
+        seen[folder] = digest(folder) if folder else digest()
+    return seen[folder]
 
 
 def code_stamp() -> str:
@@ -340,13 +355,13 @@ class _CommonNames(Mapping[str, CodeEntry]):
         return repr(self._all())
 
 
-def reading_key(kb_key: str, *folders: Path) -> str:
+def reading_key(kb_key: str, *folders: Path, seen: dict[str, str] | None = None) -> str:
     """What the engine's reading tables (intents, phrases, the speller's words) are made from: the knowledge
-    base (`kb_fingerprint`), the YAML under `folders`, and the code that reads them."""
+    base (`kb_fingerprint`), the YAML under `folders`, and the code that reads them (`seen`: see `_once`)."""
     h = hashlib.sha256(kb_key.encode())
-    h.update(code_stamp().encode())
+    h.update(_once(seen, "", code_stamp).encode())
     for folder in folders:
-        h.update(_yaml_digest(str(folder)).encode())
+        h.update(_once(seen, str(folder), _yaml_digest).encode())
     return h.hexdigest()[:24]
 
 

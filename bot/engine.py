@@ -149,15 +149,17 @@ class AskContext(Struct, frozen=True):
 class Engine:
     def __init__(self, kb: KnowledgeBase, intents_dir: Path | None = None, cache_dir: Path | None = None,
                  facility_data: FacilityData | None = None, knowledge_dir: Path | None = None,
-                 ncci: NcciTables | None = None, store: Store | None = None, fingerprint: str = ""):
-        """`fingerprint`: `kb_fingerprint(kb)` when the caller has it (the key of every cache entry)."""
+                 ncci: NcciTables | None = None, store: Store | None = None, fingerprint: str = "",
+                 seen: dict[str, str] | None = None):
+        """`fingerprint`: `kb_fingerprint(kb)` when the caller has it (the key of every cache entry); `seen`:
+        the digests `Engine.load` already worked out (`bot.catalog._once`)."""
         self.kb = kb
         self.ncci = ncci if ncci is not None else NcciTables(None, [])  # the imported NCCI edits (bot.store)
         intents_dir = intents_dir or shipped_dir("intents")
         knowledge_dir = knowledge_dir or shipped_dir("knowledge")
         key = (fingerprint or kb_fingerprint(kb)) if cache_dir is not None else ""
         # What an earlier start read from the intent files and the knowledge phrases (saved below)
-        reading_at = reading_key(key, intents_dir, knowledge_dir) if cache_dir is not None else ""
+        reading_at = reading_key(key, intents_dir, knowledge_dir, seen=seen) if cache_dir is not None else ""
         warm = cached(cache_dir, "reading", reading_at)
         warm = warm if isinstance(warm, dict) else {}
         self.words = Words(kb.lexicon, warm.get("tables"))
@@ -230,7 +232,8 @@ class Engine:
         data_dir = data_dir or default_data_dir()
         cache_dir = data_dir / "cache"
         knowledge_dir = knowledge_dir or shipped_dir("knowledge")
-        kb, words = cached_knowledge(cache_dir, knowledge_dir, files_fingerprint(knowledge_dir))
+        seen: dict[str, str] = {}
+        kb, words = cached_knowledge(cache_dir, knowledge_dir, files_fingerprint(knowledge_dir, seen=seen))
         try:
             store = load_store(data_dir)
         except Exception as exc:  # a damaged store must not stop the bot; the shipped data still answers
@@ -239,7 +242,7 @@ class Engine:
         kb = merge_store(kb, store)
         return cls(kb, intents_dir, cache_dir=cache_dir, facility_data=load_facility_data(data_dir),
                    knowledge_dir=knowledge_dir, ncci=store.ncci if store is not None else None, store=store,
-                   fingerprint=kb_fingerprint(kb, words))
+                   fingerprint=kb_fingerprint(kb, words), seen=seen)
 
     def releases(self) -> list[str]:
         """One line per loaded fee schedule year, newest first (for help and the Slack Home tab)."""
