@@ -11,6 +11,7 @@ beside a plain SQLite FTS5 (BM25) search over the same descriptors.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -73,11 +74,43 @@ def time_answers(answer: Callable[[str], Any], questions: list[str], rounds: int
             "cpu_p99_ms": percentile(cpu, 99) * 1000, "cpu_max_ms": max(cpu) * 1000}
 
 
+# The yardstick of issue 8: a one-shot Python script that opens the prebuilt FTS5 name index and answers one
+# full-text query, no more. Timed by the same interpreter, interleaved run by run with `cptbot ask`, so both
+# see the same moments of a shared machine.
+REFERENCE_SCRIPT = """\
+import sqlite3, sys
+con = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+words = " OR ".join(w for w in sys.argv[2].lower().replace("'", " ").split() if w.isalnum())
+print(con.execute("SELECT rowid FROM name_fts WHERE name_fts MATCH ? ORDER BY bm25(name_fts) LIMIT 5",
+                  (words,)).fetchall())
+"""
+
+
+def _interpreter(exe: str | None) -> str:
+    """The Python that runs the `cptbot` script (its #! line), else this one."""
+    if exe:
+        with contextlib.suppress(OSError), open(exe, "rb") as fh:
+            first = fh.readline().decode("utf-8", "replace").strip()
+            if first.startswith("#!") and " " not in first[2:].strip() and os.path.isfile(first[2:].strip()):
+                return first[2:].strip()
+    return sys.executable
+
+
 def time_process(question: str, runs: int, env: dict[str, str]) -> dict[str, float]:
-    """Whole-process time and peak memory of `cptbot ask QUESTION`, start-up and imports included."""
+    """Whole-process time and peak memory of `cptbot ask QUESTION`, start-up and imports included, and
+    (when the data directory has an imported name index) the reference script's time on the same question."""
+    from bot.store import MANIFEST
+
     exe = shutil.which("cptbot")
     cmd = [exe, "ask", question] if exe else [sys.executable, "-m", "bot.cli", "ask", question]
-    times = []
+    store = Path(env.get("CPTBOT_DATA_DIR", "")) / MANIFEST
+    reference = None
+    if env.get("CPTBOT_DATA_DIR") and store.is_file():
+        reference = [_interpreter(exe), "-c", REFERENCE_SCRIPT, str(store), question]
+        if subprocess.run(reference, capture_output=True, env=env).returncode != 0:
+            reference = None  # a store without the name index (an import by an older version)
+    times: list[float] = []
+    ref_times: list[float] = []
     peak_kb = 0
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -85,7 +118,14 @@ def time_process(question: str, runs: int, env: dict[str, str]) -> dict[str, flo
         subprocess.run(cmd, capture_output=True, check=True, env=env)
         times.append(time.perf_counter() - t0)
         peak_kb = max(peak_kb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return {"median_s": statistics.median(times), "max_s": max(times), "runs": runs, "peak_mb": peak_kb / 1024}
+        if reference is not None:
+            t0 = time.perf_counter()
+            subprocess.run(reference, capture_output=True, env=env)
+            ref_times.append(time.perf_counter() - t0)
+    found = {"median_s": statistics.median(times), "max_s": max(times), "runs": runs, "peak_mb": peak_kb / 1024}
+    if ref_times:
+        found["reference_median_s"] = statistics.median(ref_times)
+    return found
 
 
 def load_judge(eval_script: Path | None) -> Callable[[dict, dict], list[str]] | None:
@@ -218,6 +258,10 @@ def _engine_section(title: str, engine: Engine, load_ms: float, cases: list[dict
              f"max {timing['cpu_max_ms']:.3f} ms",
              f"`cptbot ask` whole process: median {proc['median_s']:.3f} s, max {proc['max_s']:.3f} s "
              f"({proc['runs']:.0f} runs); peak memory {proc['peak_mb']:.0f} MB"]
+    if "reference_median_s" in proc:
+        ref = proc["reference_median_s"]
+        lines.append(f"one-shot FTS5 script (the reference), same runs: median {ref:.3f} s; `cptbot ask` is "
+                     f"{proc['median_s'] / ref:.1f}x of it")
     answers = [engine.answer(q) for q in questions]
     right_code = sum(names_right_code(c, a.codes) for c, a in zip(cases, answers, strict=True))
     lines.append(f"names the right code: {right_code}/{len(cases)} ({100 * right_code / max(len(cases), 1):.1f}%)")
