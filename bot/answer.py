@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from msgspec import Struct, field
+from bot.record import Record, field
 
 Status = Literal["answered", "clarify", "not_found", "out_of_scope", "help"]
 STATUSES: tuple[str, ...] = ("answered", "clarify", "not_found", "out_of_scope", "help")
 
 
-class Fact(Struct, frozen=True):
+class Fact(Record, frozen=True):
     """One labelled value, e.g. ("Work RVU", "3.34"). Rendered as a Block Kit field or a text line."""
 
     label: str
     value: str
 
 
-class Section(Struct):
+class Section(Record):
     """A titled group of facts and/or a paragraph of prose."""
 
     title: str
@@ -31,7 +31,7 @@ class Section(Struct):
     body: str = ""
 
 
-class Choice(Struct, frozen=True):
+class Choice(Record, frozen=True):
     """One option offered when the engine asks back (`clarify`): pressing it asks `question`."""
 
     code: str
@@ -39,7 +39,7 @@ class Choice(Struct, frozen=True):
     question: str
 
 
-class Answer(Struct):
+class Answer(Record):
     """The engine's reply to one question.
 
     `codes` are most relevant first; `headline` is the one-sentence direct answer; `sections` carry the

@@ -11,8 +11,7 @@ Two things live here because they change together when a release is imported:
 
 Caches are JSON (`compiled`), never pickle: a file in the data directory is data, and loading it can only
 make instances of cptbot's own classes (named in the file, checked against `bot.` modules; records are
-made by their `msgspec.Struct` constructor, other objects filled without running their code), never run
-anything else.
+records and other objects are filled without running their code), never run anything.
 """
 
 from __future__ import annotations
@@ -27,12 +26,10 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from msgspec import Struct
-from msgspec.structs import replace
-
 from bot.answers.titles import glued_number
 from bot.knowledge import KnowledgeBase
 from bot.lazylog import LazyLogger
+from bot.record import Record, replace
 from bot.records import CodeEntry, FeeYear
 from bot.understanding.procedures import ProcedureIndex
 from bot.understanding.words import Words
@@ -202,9 +199,9 @@ def _encode(value: object) -> object:
     cls = type(value)
     if not cls.__module__.startswith("bot."):
         raise _NotCacheable(f"{cls.__module__}.{cls.__qualname__}")
-    if isinstance(value, Struct):  # its fields in order: the file need not repeat their names
+    if isinstance(value, Record):  # its fields in order: the file need not repeat their names
         return {"~r": f"{cls.__module__}:{cls.__qualname__}",
-                "~a": [_encode(getattr(value, name)) for name in cls.__struct_fields__]}
+                "~a": [_encode(getattr(value, name)) for name in cls.__record_fields__]}
     if not hasattr(value, "__dict__"):
         raise _NotCacheable(f"{cls.__module__}.{cls.__qualname__}")
     return {"~o": f"{cls.__module__}:{cls.__qualname__}", "~v": {k: _encode(v) for k, v in vars(value).items()}}
@@ -239,9 +236,9 @@ def _object_hook(d: dict) -> object:
         return {(tuple(k) if isinstance(k, list) else k): v for k, v in d[key]}
     if key == "~r":
         cls = _class(d["~r"])
-        if not issubclass(cls, Struct):
+        if not issubclass(cls, Record):
             raise ValueError(f"not a record class: {d['~r']}")
-        return cls(*d["~a"])
+        return cls._from_fields(d["~a"])
     if key == "~o":
         obj = object.__new__(_class(d["~o"]))
         obj.__dict__.update(d["~v"])

@@ -26,8 +26,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
 
-from msgspec import Struct
-
+from bot.record import Record
 from bot.records import Locality, Rvu
 
 
@@ -77,7 +76,7 @@ CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
 MAX_HEADER_LINES = 20
 
 
-class RvuFile(Struct, frozen=True):
+class RvuFile(Record, frozen=True):
     """A parsed national RVU file: its title facts and its pricing rows in file order."""
 
     path: str
@@ -369,7 +368,7 @@ COUNTY_COLUMNS = {"mac": "CONTRACTOR", "number": "LOCALITY", "state": "STATE", "
                   "counties": "COUNTIES"}
 
 
-class CountyArea(Struct, frozen=True):
+class CountyArea(Record, frozen=True):
     """One row of the county file: the counties a payment locality covers."""
 
     mac: str  # five digits, zero-padded as in the GPCI file ("2102" in the county file is "02102")
@@ -384,7 +383,7 @@ class CountyArea(Struct, frozen=True):
         return f"{self.mac}-{self.number}"
 
 
-class CountyFile(Struct, frozen=True):
+class CountyFile(Record, frozen=True):
     path: str
     year: int
     areas: tuple[CountyArea, ...]
@@ -470,7 +469,7 @@ ZIP5_RECORD = 80
 ZIP5_RE = re.compile(r"[A-Z]{2}\d{5}\d{5}\d{2}[ RB]")
 
 
-class ZipLocalityFile(Struct, frozen=True):
+class ZipLocalityFile(Record, frozen=True):
     """A parsed ZIP5 file: every ZIP code's Medicare payment locality, keyed like the GPCI file."""
 
     path: str
@@ -610,7 +609,7 @@ EXPECTED = "the CMS RVU zip (RVU26C.zip), PPRRVU*.csv, GPCI*.csv, *LOCCO*.csv or
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
 
-class CmsInput(Struct, frozen=True, dict=True):
+class CmsInput(Record, frozen=True):
     """One file to import, read into memory: named on the command line, or found in a zip or folder."""
 
     name: str  # the file's own name

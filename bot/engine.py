@@ -18,8 +18,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
-from msgspec import Struct
-
 from bot import replies
 from bot.answer import Answer
 from bot.answers import ANSWERERS
@@ -49,6 +47,7 @@ from bot.facility.service import Facility
 from bot.fees import SETTINGS, Setting
 from bot.knowledge import KnowledgeBase, shipped_dir
 from bot.lazylog import LazyLogger
+from bot.record import Record
 from bot.store import NcciTables, Store
 from bot.understanding.ask import Ask
 from bot.understanding.entities import (
@@ -138,7 +137,7 @@ def per_reading(step: Callable[[Engine, Reading], T]) -> Callable[[Engine, Readi
     return once
 
 
-class AskContext(Struct, frozen=True):
+class AskContext(Record, frozen=True):
     """Who is asking and their saved defaults; all optional."""
 
     user_id: str | None = None

@@ -15,9 +15,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from msgspec import Struct
-from msgspec.structs import replace
-
+from bot.record import Record, replace
 from bot.records import Locality, Release, Rvu
 
 Setting = Literal["office", "facility"]
@@ -140,7 +138,7 @@ def payment_status(rvu: Rvu) -> str:
     return rvu.status
 
 
-class ProcedureLine(Struct, eq=False):
+class ProcedureLine(Record, eq=False):
     code: str
     full: Decimal | None  # unreduced amount in cents (None: no fee schedule amount here)
     paid: Decimal | None  # after the reductions, in cents (None: not paid, or not priceable here)
@@ -148,7 +146,7 @@ class ProcedureLine(Struct, eq=False):
     counted: bool = True  # False: left out of the total (not payable, or included in another service)
 
 
-class MultipleResult(Struct, eq=False):
+class MultipleResult(Record, eq=False):
     setting: Setting
     lines: tuple[ProcedureLine, ...]
     total: Decimal | None  # the sum of the lines' paid amounts; None when the claim can't be priced here
@@ -335,7 +333,7 @@ def multiple_procedures(rvus: Sequence[Rvu], release: Release, setting: Setting,
 
 # --- modifiers that change the amount ------------------------------------------------------------------
 
-class ModifierPricing(Struct, eq=False):
+class ModifierPricing(Record, eq=False):
     """What a pricing modifier does to a code's amount, given the code's indicator in the RVU file.
 
     `factor` multiplies the code's fee schedule amount (1.5 for a bilateral 150%, 0.16 for an assistant);

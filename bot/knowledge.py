@@ -21,8 +21,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from msgspec import Struct, field
-
+from bot.record import Record, field
 from bot.records import CodeEntry, FeeYear, GlobalPeriod, Locality, Modifier, PaymentStatus, Release, Rvu
 from bot.yamlfile import (
     KnowledgeError,
@@ -80,7 +79,7 @@ GLOBAL_SPEC = {
 }
 
 
-class Lexicon(Struct, eq=False):
+class Lexicon(Record, eq=False):
     """How words are normalised before matching; all of it from `lexicon.yaml`."""
 
     equivalents: dict[str, str] = field(default_factory=dict)  # word -> the word it stands for
@@ -91,14 +90,14 @@ class Lexicon(Struct, eq=False):
     negations: frozenset[str] = frozenset()  # "without", "no": the words after them are excluded, not named
 
 
-class Places(Struct, eq=False):
+class Places(Record, eq=False):
     states: dict[str, str] = field(default_factory=dict)  # "NY" -> "new york"
     locality_aliases: dict[str, str] = field(default_factory=dict)  # "nyc" -> "MANHATTAN"
     # A place in several localities: "kansas city" -> ("METROPOLITAN KANSAS CITY", "KANSAS"): ask which.
     ask_back: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-class KnowledgeBase(Struct, eq=False):
+class KnowledgeBase(Record, eq=False):
     codes: dict[str, CodeEntry]
     years: dict[int, FeeYear]
     modifiers: dict[str, Modifier]

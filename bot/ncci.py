@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msgspec import Struct, field
+from bot.record import Record, field
 
 if TYPE_CHECKING:
     from bot.store import EditSet, Mue, NcciTables, PtpEdit
@@ -99,7 +99,7 @@ def applies(edit: PtpEdit, when: date) -> bool:
     return (effective is None or effective <= when) and (deleted is None or when < deleted)
 
 
-class SetChoice(Struct):
+class SetChoice(Record):
     """The edit set used for a date of service, and why another could not be."""
 
     edit_set: EditSet | None
@@ -135,7 +135,7 @@ def choose_set(tables: NcciTables, kind: str, setting: str, when: date) -> SetCh
     return choice
 
 
-class PairVerdict(Struct):
+class PairVerdict(Record):
     """What NCCI says about two codes billed together on one date of service."""
 
     a: str
@@ -168,7 +168,7 @@ def pair(tables: NcciTables, a: str, b: str, when: date, setting: str = "practit
     return verdict
 
 
-class Dropped(Struct, frozen=True):
+class Dropped(Record, frozen=True):
     """A same-day code NCCI bundles into another, or one a modifier lets through."""
 
     code: str  # the column 2 code

@@ -31,9 +31,8 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
-from msgspec import Struct, field
-
 from bot.cms import CmsFileError
+from bot.record import Record, field
 
 MAX_MEMBER_BYTES = 1 << 30  # one PTP part is about 45 MB; anything near a gigabyte is not a CMS file
 HEADER_LINES = 20
@@ -58,7 +57,7 @@ TEXT_WORDS = re.compile(r"effective\D{0,20}?(january|april|july|october)\s+(\d{1
 TEXT_SLASH = re.compile(r"effective\D{0,20}?(\d{1,2})/(\d{1,2})/(20\d\d)", re.I)
 
 
-class NcciSource(Struct, frozen=True):
+class NcciSource(Record, frozen=True):
     """A file an NCCI import read (the same facts `bot.store.SourceFile` keeps)."""
 
     name: str
@@ -73,7 +72,7 @@ class NcciSource(Struct, frozen=True):
         return f"{self.archive}/{self.name}" if self.archive else self.name
 
 
-class _Part(Struct):
+class _Part(Record):
     """One PTP text part: where it comes from and how to open it again for streaming."""
 
     name: str
@@ -83,7 +82,7 @@ class _Part(Struct):
     head: str
 
 
-class PtpFile(Struct):
+class PtpFile(Record):
     """One quarter's PTP edits for one setting, from all of its parts."""
 
     setting: str  # "practitioner" or "hospital"
@@ -191,7 +190,7 @@ class PtpFile(Struct):
         return (c1, c2, effective, deleted, int(mod), rationale, prior)
 
 
-class MueFile(Struct):
+class MueFile(Record):
     """One quarter's MUE table for one setting, read whole (about 15,000 rows)."""
 
     setting: str  # "practitioner", "hospital" or "dme"

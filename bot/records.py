@@ -1,24 +1,20 @@
 """The records the knowledge base is made of.
 
-Records are `msgspec.Struct`s, not dataclasses: a dataclass compiles its generated `__init__`, `__eq__`
-and `__hash__` when its module is imported, and for the ~90 record classes that was a third of a
-one-question `cptbot ask` (callgrind: 151M of 509M instructions, plus 39M to import `dataclasses`).
-A Struct is made in C, with the same declarations, defaults, `__post_init__` and repr.
-
-Value records (a row, a locality, a release) are `frozen`: nothing assigns to them, so the engine shares
-them freely between questions (and threads) without copying, and they compare and hash by value. Holders
-built once at load (`FeeYear` here, the finders' tables elsewhere) compare by identity (`eq=False`).
-Numbers are kept exactly as CMS prints them (floats parsed from two-decimal strings); money is only
-computed in `bot.fees`. Their repr is part of the knowledge fingerprints that key the caches
+Records are `bot.record.Record`s (declared like dataclasses; why not dataclasses is said there). Value
+records (a row, a locality, a release) are `frozen`: nothing assigns to them, so the engine shares them
+freely between questions (and threads) without copying, and they compare and hash by value. Holders built
+once at load (`FeeYear` here, the finders' tables elsewhere) compare by identity (`eq=False`). Numbers are
+kept exactly as CMS prints them (floats parsed from two-decimal strings); money is only computed in
+`bot.fees`. Their repr is part of the knowledge fingerprints that key the caches
 (`bot.catalog.words_digest`, `kb_fingerprint`).
 """
 
 from __future__ import annotations
 
-from msgspec import Struct, field
+from bot.record import Record, field
 
 
-class Release(Struct, frozen=True):
+class Release(Record, frozen=True):
     """One CMS Physician Fee Schedule release: the source every number of a year is quoted from."""
 
     year: int
@@ -36,7 +32,7 @@ class Release(Struct, frozen=True):
         return f"CY{self.year} CMS PFS {self.name}, CF ${self.conversion_factor:.4f}"
 
 
-class Rvu(Struct, frozen=True):
+class Rvu(Record, frozen=True):
     """One pricing row of the national RVU file: a code (and modifier, for component rows) in one year.
 
     Rows are read from the store by many threads at once and cached, and every amount the bot states is
@@ -72,7 +68,7 @@ class Rvu(Struct, frozen=True):
         return (self.code, self.modifier)
 
 
-class Locality(Struct, frozen=True):
+class Locality(Record, frozen=True):
     """A Medicare payment locality and its geographic practice cost indices for one year."""
 
     mac: str
@@ -95,7 +91,7 @@ class Locality(Struct, frozen=True):
         return f"{name} ({self.state}, locality {self.mac}-{self.number})"
 
 
-class FeeYear(Struct, eq=False):
+class FeeYear(Record, eq=False):
     """Everything needed to price a service in one year: the release, its rows and its localities."""
 
     release: Release
@@ -108,7 +104,7 @@ class FeeYear(Struct, eq=False):
         return self.release.year
 
 
-class CodeEntry(Struct, frozen=True):
+class CodeEntry(Record, frozen=True):
     """What we know about a code in words: curated from YAML, or derived from a CMS descriptor."""
 
     code: str
@@ -122,7 +118,7 @@ class CodeEntry(Struct, frozen=True):
     curated: bool = True
 
 
-class Modifier(Struct, frozen=True):
+class Modifier(Record, frozen=True):
     """A CPT or HCPCS modifier explained in our own words."""
 
     code: str
@@ -135,7 +131,7 @@ class Modifier(Struct, frozen=True):
     see_also: tuple[str, ...] = ()
 
 
-class GlobalPeriod(Struct, frozen=True):
+class GlobalPeriod(Record, frozen=True):
     """A global surgery indicator (000, 010, 090, MMM, XXX, YYY, ZZZ) and what it means for billing."""
 
     code: str
@@ -145,7 +141,7 @@ class GlobalPeriod(Struct, frozen=True):
     modifiers: tuple[str, ...] = field(default_factory=tuple)
 
 
-class PaymentStatus(Struct, frozen=True):
+class PaymentStatus(Record, frozen=True):
     """How Medicare pays a code of one RVU-file status, in words (knowledge/payment_status.yaml)."""
 
     code: str  # the status letter, or "drug" / "R-unpriced"

@@ -13,17 +13,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import yaml
-from msgspec import Struct, field
 
 from bot.answer import Answer
 from bot.engine import Engine
+from bot.record import Record, field
 from bot.render import render_blocks, render_text
 from bot.render.blocks import MAX_BLOCKS, MAX_FIELD_TEXT, MAX_FIELDS, MAX_HEADER, MAX_SECTION_TEXT
 
 LONG = 3000
 
 
-class SizeReport(Struct):
+class SizeReport(Record):
     lengths: list[int] = field(default_factory=list)
     one_fact: list[int] = field(default_factory=list)
     full: list[int] = field(default_factory=list)

@@ -50,8 +50,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import NODEFAULT, Struct, field, structs
-
+from bot.record import MISSING, Record, asdict, astuple, field, fields
 from bot.records import FeeYear, Locality, Release, Rvu
 
 if TYPE_CHECKING:  # the CMS readers are only needed to import; `load_store` must start fast
@@ -63,7 +62,7 @@ DATABASE = "store.sqlite3"
 MANIFEST = DATABASE  # the one file whose bytes change with an import
 LOCK = ".import.lock"
 MONTHS = {"A": "January", "B": "April", "C": "July", "D": "October"}
-RVU_FIELDS = tuple(f.name for f in structs.fields(Rvu))
+RVU_FIELDS = tuple(f.name for f in fields(Rvu))
 FEW_ROWS = 10_000  # CMS's national RVU file has about 19,000 rows; far fewer suggests a partial file
 SKIPPED_KINDS = ("anesthesia", "hcpcs_table")  # CMS companions in the RVU zip that cptbot does not use
 
@@ -86,7 +85,7 @@ def default_data_dir() -> Path:
 # --- records ------------------------------------------------------------------------------------------
 
 
-class SourceFile(Struct, eq=False):
+class SourceFile(Record, eq=False):
     """A file an import read: enough to prove later which CMS file a number came from."""
 
     name: str  # the file's own name, e.g. "PPRRVU2026_Jul_nonQPP.csv"
@@ -249,10 +248,10 @@ def _row_to_rvu(row: tuple, columns: tuple[str, ...]) -> Rvu:
     return _make_rvu(values)
 
 
-_RVU_DEFAULTS = {f.name: f.default for f in structs.fields(Rvu) if f.default is not NODEFAULT}
+_RVU_DEFAULTS = {f.name: f.default for f in fields(Rvu) if f.default is not MISSING}
 
 
-_FLAG_COLUMNS = tuple(i for i, f in enumerate(structs.fields(Rvu)) if f.type is bool)
+_FLAG_COLUMNS = tuple(i for i, f in enumerate(fields(Rvu)) if f.type == "bool")
 
 
 class ZipTable(Mapping[str, tuple[str, str]]):
@@ -284,7 +283,7 @@ class ZipTable(Mapping[str, tuple[str, str]]):
         return self._count
 
 
-class EditSet(Struct, frozen=True):
+class EditSet(Record, frozen=True):
     """One imported NCCI table: the PTP edits or the MUEs of one setting, effective from one quarter."""
 
     id: int
@@ -303,7 +302,7 @@ class EditSet(Struct, frozen=True):
         return quarter_label(date.fromisoformat(self.effective))
 
 
-class PtpEdit(Struct, frozen=True):
+class PtpEdit(Record, frozen=True):
     """One PTP edit as CMS lists it: `column1` is paid, `column2` is denied when both are billed."""
 
     column1: str
@@ -315,7 +314,7 @@ class PtpEdit(Struct, frozen=True):
     prior_1996: bool
 
 
-class Mue(Struct, frozen=True):
+class Mue(Record, frozen=True):
     code: str
     value: int
     indicator: int  # 1 claim line, 2 date of service (policy), 3 date of service (clinical)
@@ -371,7 +370,7 @@ def _sort_key(fee_year: FeeYear) -> tuple[int, str]:
     return (fee_year.release.year, fee_year.release.name)
 
 
-class Store(Struct, eq=False, dict=True):
+class Store(Record, eq=False):
     """What the data directory holds, ready for the engine.
 
     `releases` maps every imported release name to its `FeeYear`, newest first; `years` gives the newest
@@ -427,9 +426,9 @@ def _source(d: dict) -> SourceFile:
 
 
 def _locality(row: list, counties: dict[str, str] | None = None) -> Locality:
-    mac, state, number, name, work, pe, mp = row
-    return Locality(mac=mac, state=state, number=number, name=name, work_gpci=work, pe_gpci=pe, mp_gpci=mp,
-                    counties=counties.get(f"{mac}-{number}", "") if counties else "")
+    """A locality from its stored row (mac, state, number, name, work, pe, mp GPCIs) and the year's counties."""
+    mac, number = row[0], row[2]
+    return Locality._from_fields((*row, counties.get(f"{mac}-{number}", "") if counties else ""))
 
 
 def _counties_for(year: int, keys: set[str], county_files: dict[str, dict]) -> tuple[dict[str, str], str]:
@@ -565,7 +564,7 @@ def status(data_dir: Path | None = None) -> StoreStatus:
 # --- importing ---------------------------------------------------------------------------------------
 
 
-class _Parsed(Struct, eq=False):
+class _Parsed(Record, eq=False):
     """Everything read from the inputs, before anything is written."""
 
     rvus: list[tuple[RvuFile, str, CmsInput]] = field(default_factory=list)  # (file, release name, input)
@@ -749,8 +748,8 @@ CREATE TABLE IF NOT EXISTS ptp (pair INTEGER PRIMARY KEY, effective INTEGER, del
 CREATE TABLE IF NOT EXISTS mue (edit_set INTEGER NOT NULL, code TEXT NOT NULL, value INTEGER NOT NULL,
     indicator INTEGER NOT NULL, rationale INTEGER NOT NULL, PRIMARY KEY (edit_set, code)) WITHOUT ROWID;
 """
-_SQL_TYPES = {str: "TEXT", float: "REAL", bool: "INTEGER"}
-RVU_COLUMNS = ", ".join(f"{f.name} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in structs.fields(Rvu))
+_SQL_TYPES = {"str": "TEXT", "float": "REAL", "bool": "INTEGER"}
+RVU_COLUMNS = ", ".join(f"{f.name} {_SQL_TYPES.get(f.type, 'TEXT')}" for f in fields(Rvu))
 
 
 def _now() -> str:
@@ -777,7 +776,7 @@ def _insert_rvus(con: sqlite3.Connection, release: str, rows: Iterable[Rvu]) -> 
     con.execute("DELETE FROM rvus WHERE release = ?", (release,))
     marks = ", ".join("?" * (len(RVU_FIELDS) + 2))
     con.executemany(f"INSERT INTO rvus (release, line, {_RVU_SELECT}) VALUES ({marks})",
-                    ((release, i, *structs.astuple(r)) for i, r in enumerate(rows)))
+                    ((release, i, *astuple(r)) for i, r in enumerate(rows)))
 
 
 def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: ImportReport) -> dict:
@@ -792,7 +791,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
 
     def gpci_doc(year: int) -> dict:
         localities, item = parsed.gpcis[year]
-        return {"year": year, "source": structs.asdict(SourceFile.of(item, "gpci")),
+        return {"year": year, "source": asdict(SourceFile.of(item, "gpci")),
                 "localities": [[loc.mac, loc.state, loc.number, loc.name, loc.work_gpci, loc.pe_gpci, loc.mp_gpci]
                                for loc in localities]}
 
@@ -807,7 +806,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
                                     f"GPCI{rvu.year}.csv is imported")
         qp = parsed.qp.get(name)
         source = SourceFile.of(item, "rvu")
-        sources = [structs.asdict(source)] + ([structs.asdict(SourceFile.of(qp[1], "rvu"))] if qp else [])
+        sources = [asdict(source)] + ([asdict(SourceFile.of(qp[1], "rvu"))] if qp else [])
         codes = len({r.code for r in rvu.rows})
         replaced = name in doc["releases"]
         if replaced and doc["releases"][name]["sources"][0]["sha256"] == source.sha256:
@@ -833,7 +832,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
     for name, (cf, item) in parsed.qp.items():
         if name not in {n for _, n, _ in parsed.rvus}:  # a QPP file for a stored release: its CF only
             stored = doc["releases"][name] = dict(doc["releases"][name])
-            source = structs.asdict(SourceFile.of(item, "rvu"))
+            source = asdict(SourceFile.of(item, "rvu"))
             stored["qp_conversion_factor"] = cf
             stored["sources"] = [*stored["sources"][:1], source]
             report.sources.append(SourceFile.of(item, "rvu"))
@@ -847,7 +846,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
                     r["gpci"] = gpci_doc(year)
     for year, (county_file, item) in parsed.counties.items():
         source = SourceFile.of(item, "counties")
-        doc["counties"][str(year)] = {"year": year, "source": structs.asdict(source), "imported": now,
+        doc["counties"][str(year)] = {"year": year, "source": asdict(source), "imported": now,
                                       "areas": [[a.mac, a.number, a.state, a.area, a.counties]
                                                 for a in county_file.areas]}
         report.county_areas += len(county_file.areas)
@@ -858,7 +857,7 @@ def _compose(parsed: _Parsed, current: dict, con: sqlite3.Connection, report: Im
         con.execute("DELETE FROM zips")
         con.executemany("INSERT INTO zips VALUES (?, ?, ?)", ((z, m, n) for z, (m, n) in zip_file.zips.items()))
         doc["zip"] = {"year_quarter": zip_file.year_quarter, "zips": len(zip_file.zips),
-                      "localities": len(zip_file.first_line), "imported": now, "source": structs.asdict(source)}
+                      "localities": len(zip_file.first_line), "imported": now, "source": asdict(source)}
         report.zips, report.zip_year_quarter = len(zip_file.zips), zip_file.year_quarter
         report.sources.append(source)
     return doc

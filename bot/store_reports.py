@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msgspec import Struct, field
+from bot.record import Record, field
 
 if TYPE_CHECKING:
     from bot.store import EditSet, SourceFile
 
 
-class ImportedRelease(Struct, eq=False):
+class ImportedRelease(Record, eq=False):
     """One RVU release an import wrote."""
 
     name: str
@@ -31,7 +31,7 @@ class ImportedRelease(Struct, eq=False):
     source: SourceFile
 
 
-class ImportReport(Struct, eq=False):
+class ImportReport(Record, eq=False):
     """What `import_paths` did, for the CLI to print and tests to check."""
 
     data_dir: Path
@@ -64,7 +64,7 @@ class ImportReport(Struct, eq=False):
         return out
 
 
-class ReleaseStatus(Struct, eq=False):
+class ReleaseStatus(Record, eq=False):
     """One stored release, as `cptbot kb status` shows it."""
 
     name: str
@@ -82,7 +82,7 @@ class ReleaseStatus(Struct, eq=False):
     sources: tuple[SourceFile, ...]
 
 
-class ZipStatus(Struct, eq=False):
+class ZipStatus(Record, eq=False):
     zips: int
     year_quarter: str
     localities: int
@@ -90,7 +90,7 @@ class ZipStatus(Struct, eq=False):
     source: SourceFile
 
 
-class StoreStatus(Struct, eq=False):
+class StoreStatus(Record, eq=False):
     """Everything `cptbot kb status` reports about a data directory."""
 
     data_dir: Path

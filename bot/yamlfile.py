@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from msgspec import Struct, field
+from bot.record import Record, field
 
 
 class LineMap(dict):
@@ -54,7 +54,7 @@ def _line_loader() -> type:
     return LineLoader
 
 
-class Problem(Struct, frozen=True):
+class Problem(Record, frozen=True):
     file: str
     line: int
     entry: str
@@ -65,7 +65,7 @@ class Problem(Struct, frozen=True):
         return f"{self.file}:{self.line}: {self.entry}: {self.field}: {self.message}"
 
 
-class Problems(Struct, eq=False):
+class Problems(Record, eq=False):
     """Every problem found in one pass, so a user fixes them all at once instead of one per run."""
 
     items: list[Problem] = field(default_factory=list)

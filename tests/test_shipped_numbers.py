@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from msgspec.structs import fields
-
+from bot.record import fields
 from bot.records import Rvu
 from tests.conftest import CMS, RVU_FILES
 

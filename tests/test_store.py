@@ -288,12 +288,11 @@ def test_a_damaged_manifest_is_one_clear_error(imported, tmp_path):
 
 
 def test_a_store_written_before_a_field_was_added_still_loads(imported, tmp_path):
-    from msgspec import NODEFAULT
-    from msgspec.structs import fields
+    from bot.record import MISSING, fields
 
     data_dir = tmp_path / "data"
     shutil.copytree(imported["data_dir"], data_dir)
-    field = [f for f in fields(Rvu) if f.default is not NODEFAULT][-1]
+    field = [f for f in fields(Rvu) if f.default is not MISSING][-1]
     with sqlite3.connect(data_dir / MANIFEST) as con:
         con.execute(f"ALTER TABLE rvus DROP COLUMN {field.name}")
     store = load_store(data_dir)

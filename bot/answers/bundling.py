@@ -12,11 +12,10 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from msgspec.structs import replace
-
 from bot import ncci, replies
 from bot.answer import Answer, Fact, Section
 from bot.answers import together
+from bot.record import replace
 
 if TYPE_CHECKING:
     from bot.engine import Engine

@@ -13,11 +13,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import Struct
-
 from bot.answer import Answer
 from bot.answers.patterns import PatternIndex, patterns_problem
 from bot.answers.rules_yaml import load_entries, text, texts
+from bot.record import Record
 from bot.understanding.words import Token, Words
 from bot.yamlfile import Problems, is_text
 
@@ -34,7 +33,7 @@ SHAPES = {
 }
 
 
-class Decline(Struct, eq=False):
+class Decline(Record, eq=False):
     id: str
     when: tuple[str, ...]
     answer: str
@@ -43,7 +42,7 @@ class Decline(Struct, eq=False):
     note: str = ""
 
 
-class DeclineMatch(Struct, eq=False):
+class DeclineMatch(Record, eq=False):
     """A decline that applies: either the whole answer, or a note added to the answer of the CPT part."""
 
     decline: Decline

@@ -14,8 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import Struct
-
+from bot.record import Record
 from bot.yamlfile import LineMap, Problems, check_fields, is_flag, is_text, is_text_list, load_yaml
 
 if TYPE_CHECKING:
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 FILE = "drug_administration.yaml"
 
 
-class Route(Struct, eq=False):
+class Route(Record, eq=False):
     id: str
     code: str
     said: str
@@ -36,7 +35,7 @@ class Route(Struct, eq=False):
     default: bool = False
 
 
-class DrugRules(Struct, eq=False):
+class DrugRules(Record, eq=False):
     """knowledge/drug_administration.yaml, as read (made once at load; nothing assigns to it after)."""
 
     ranges: tuple[tuple[str, str], ...] = ()

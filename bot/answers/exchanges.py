@@ -15,9 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import Struct
-
 from bot.answers.rules_yaml import text, texts
+from bot.record import Record
 from bot.yamlfile import LineMap, Problems, check_fields, is_text, is_text_list, load_yaml
 
 if TYPE_CHECKING:
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 FILE = "device_exchanges.yaml"
 
 
-class Device(Struct, eq=False):
+class Device(Record, eq=False):
     id: str
     title: str
     called: str  # the device in words ("IUD")
@@ -46,7 +45,7 @@ class Device(Struct, eq=False):
         return list(self.combined) if self.combined else [self.removal, self.insertion]
 
 
-class ExchangeRules(Struct, eq=False):
+class ExchangeRules(Record, eq=False):
     exchange_words: tuple[str, ...] = ()
     removal_words: tuple[str, ...] = ()
     insertion_words: tuple[str, ...] = ()

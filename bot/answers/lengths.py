@@ -16,12 +16,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import Struct
-
 from bot.answer import Answer, Section
 from bot.answers.patterns import patterns_problem
 from bot.answers.rules_yaml import load_entries, text, texts
 from bot.answers.sized import SiteFamilies, lesion_sizes
+from bot.record import Record
 from bot.understanding.words import Token
 from bot.yamlfile import Problems, is_text, is_text_list
 
@@ -32,13 +31,13 @@ if TYPE_CHECKING:
 FILE = "repair_lengths.yaml"
 
 
-class Band(Struct, frozen=True):
+class Band(Record, frozen=True):
     code: str
     low: float  # the band holds lengths from `low` (0: any) ...
     high: float | None  # ... up to `high` cm; None: over the previous band
 
 
-class SiteGroup(Struct, eq=False):
+class SiteGroup(Record, eq=False):
     name: str
     words: tuple[str, ...]
     bands: tuple[Band, ...]
@@ -46,7 +45,7 @@ class SiteGroup(Struct, eq=False):
     more_per: float = 0.0
 
 
-class Family(Struct, eq=False):
+class Family(Record, eq=False):
     id: str
     title: str
     when: tuple[str, ...]
@@ -112,7 +111,7 @@ def load_families(root: Path, problems: Problems) -> tuple[Family, ...]:
     return tuple(out)
 
 
-class Coded(Struct, eq=False):
+class Coded(Record, eq=False):
     site: SiteGroup
     total: float
     parts: tuple[float, ...]  # the lengths added up
@@ -120,7 +119,7 @@ class Coded(Struct, eq=False):
     more_units: int = 0
 
 
-class RepairMatch(Struct, eq=False):
+class RepairMatch(Record, eq=False):
     family: Family
     coded: tuple[Coded, ...]  # one per site group with lengths; empty when a length or the site is missing
     sites: tuple[SiteGroup, ...] = ()  # the site groups named (when no length is stated)

@@ -18,8 +18,7 @@ import hashlib
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
-from msgspec import Struct
-
+from bot.record import Record
 from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
 
@@ -52,7 +51,7 @@ def patterns_problem(value: Any) -> str | None:
     return None
 
 
-class _Pattern(Struct, eq=False):
+class _Pattern(Record, eq=False):
     parts: tuple[tuple[int, ...], ...]  # each part: the ids of its alternative phrases
 
 

@@ -17,10 +17,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import Struct
-
 from bot.answer import Answer, Section
 from bot.answers.rules_yaml import load_entries, text, texts
+from bot.record import Record
 from bot.understanding.counts import find_count
 from bot.yamlfile import Problems, is_text, is_text_list
 
@@ -39,7 +38,7 @@ MINUTES_RE = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:-|to)?\s*(?:minutes?|mins?|mi
 HOUR_RE = re.compile(r"\b(?:an|one|1)\s+hours?\b|\bhalf\s+(?:an\s+)?hour\b", re.I)
 
 
-class Band(Struct, frozen=True):
+class Band(Record, frozen=True):
     code: str
     low: int
     high: int | None  # None: "or more"
@@ -55,7 +54,7 @@ class Band(Struct, frozen=True):
         return f"{self.low}-{self.high} {counted}"
 
 
-class Family(Struct, eq=False):
+class Family(Record, eq=False):
     """One family of codes chosen by a stated quantity, as written in quantities.yaml."""
 
     id: str
@@ -140,7 +139,7 @@ def stated(text_: str, measure: str) -> int | None:
     return find_count(text_)
 
 
-class QuantityMatch(Struct, eq=False):
+class QuantityMatch(Record, eq=False):
     family: Family
     amount: int
     band: Band | None  # None: the amount is past the last band (add-on units) or outside every band

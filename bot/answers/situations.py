@@ -13,8 +13,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import Struct, field
-
 from bot.answer import Answer, Fact, Section
 from bot.answers.patterns import PatternIndex, patterns_problem
 from bot.answers.rules_yaml import (
@@ -27,6 +25,7 @@ from bot.answers.rules_yaml import (
     texts,
 )
 from bot.fees import SETTINGS, Setting, amount, modifier_pricing, money
+from bot.record import Record, field
 from bot.understanding.words import Token, Words
 from bot.yamlfile import Problems, is_flag, is_text
 
@@ -41,7 +40,7 @@ AMOUNT_WORDS = re.compile(r"\b(how much|paid|pays?|payment|amount|reimburse\w*)\
 INDICATORS = ("global", "bilateral", "assistant", "co_surgeon", "team", "mult_proc", "pctc", "discontinued")
 
 
-class Situation(Struct, eq=False):
+class Situation(Record, eq=False):
     """One situation, as written in situations.yaml."""
 
     id: str

@@ -15,11 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from msgspec import Struct
-
 from bot.answer import Answer, Fact, Section
 from bot.answers.patterns import PatternIndex, patterns_problem
 from bot.answers.rules_yaml import is_code_list, load_entries, text, texts
+from bot.record import Record
 from bot.understanding.words import Token, Words
 from bot.yamlfile import Problems, is_flag, is_text, is_text_list
 
@@ -61,13 +60,13 @@ def is_lesion_size(text_: str, start: int, end: int) -> bool:
         before.search(text_[max(0, start - 40):start]) or after.match(text_, end))
 
 
-class Site(Struct, eq=False):
+class Site(Record, eq=False):
     name: str  # "trunk, arms or legs"
     words: tuple[str, ...]
     codes: tuple[str, ...]  # one per size band, smallest first
 
 
-class Family(Struct, eq=False):
+class Family(Record, eq=False):
     """One family of codes chosen by site and size, as written in lesion_sizes.yaml."""
 
     id: str
@@ -159,7 +158,7 @@ def lesion_sizes(text_: str, add_margins: bool = False, repairs: bool = False) -
     return lesions
 
 
-class SizedMatch(Struct, eq=False):
+class SizedMatch(Record, eq=False):
     family: Family
     size: float | None
     site: Site | None

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msgspec import Struct
-
 from bot.answer import Answer, Fact, Section
 from bot.answers.patterns import PatternIndex, patterns_problem
 from bot.answers.rules_yaml import (
@@ -28,6 +26,7 @@ from bot.answers.rules_yaml import (
 )
 from bot.answers.titles import expanded
 from bot.fees import amount, money
+from bot.record import Record
 from bot.understanding.words import Token, Words
 from bot.yamlfile import Problems, is_code_text, is_flag, is_text, is_text_list
 
@@ -41,7 +40,7 @@ FILE = "topics.yaml"
 DEFAULT_EXAMPLE = "99213"
 
 
-class Topic(Struct, eq=False):
+class Topic(Record, eq=False):
     """One rule topic, as written in topics.yaml."""
 
     id: str
@@ -60,7 +59,7 @@ class Topic(Struct, eq=False):
     counts: tuple[CountRule, ...] = ()  # for the `count_units` hook: how a count of lesions becomes codes
 
 
-class CountRule(Struct, eq=False):
+class CountRule(Record, eq=False):
     """How a number of lesions (biopsies, destructions) is reported: the first with `first`, each additional
     one with the add-on `additional` (units), and from `then_from` on `then` alone. `words` choose the rule
     (a technique: "punch"); the first rule without words applies when none of the words occur."""
@@ -72,7 +71,7 @@ class CountRule(Struct, eq=False):
     words: tuple[str, ...] = ()
 
 
-class HookCall(Struct, eq=False):
+class HookCall(Record, eq=False):
     """What a hook may use: the knowledge base, the topic, and the question's codes and text (for topics
     about the codes named, and for counts read from the question)."""
 
@@ -83,7 +82,7 @@ class HookCall(Struct, eq=False):
     engine: Engine | None = None
 
 
-class HookResult(Struct, eq=False):
+class HookResult(Record, eq=False):
     sentence: str = ""
     sections: tuple[Section, ...] = ()
     years: tuple[int, ...] = ()  # the fee schedule years the numbers came from (cited in the source)

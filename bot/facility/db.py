@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msgspec import Struct
+from bot.record import Record
 
 if TYPE_CHECKING:  # the readers are needed to import files, not to answer
     from bot.facility.readers import Dataset
@@ -65,7 +65,7 @@ def _rows_for(d: Dataset) -> tuple[str, list[tuple]]:
     return TABLES[d.kind], [(d.period, *r) for r in d.rows]
 
 
-class Written(Struct, eq=False):
+class Written(Record, eq=False):
     kind: str
     period: str
     title: str
@@ -165,7 +165,7 @@ def _lock(data_dir: Path) -> Iterator[None]:
 
 # --- reading -------------------------------------------------------------------------------------------------
 
-class DatasetInfo(Struct, eq=False):
+class DatasetInfo(Record, eq=False):
     kind: str
     period: str
     year: int

@@ -14,11 +14,10 @@ import re
 import zipfile
 from pathlib import Path
 
-from msgspec import Struct, field
-
 from bot.cms import IMPORTED_KINDS, CmsFileError, csv_rows, decode, inflate, kind_by_name, read_bytes
 from bot.facility import readers, xlsx
 from bot.facility.readers import Dataset
+from bot.record import Record, field
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # File names CMS gives these files; content decides in the end (`kind_of`).
@@ -33,7 +32,7 @@ NAME_PATTERNS = (
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
 
 
-class Prepared(Struct):
+class Prepared(Record):
     datasets: list[Dataset] = field(default_factory=list)
     rest: list[str] = field(default_factory=list)  # paths for the fee schedule import
     notes: list[str] = field(default_factory=list)

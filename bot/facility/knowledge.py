@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from msgspec import Struct
-
+from bot.record import Record
 from bot.yamlfile import KnowledgeError, Problems, load_yaml
 
 FILE = "facility.yaml"
@@ -16,13 +15,13 @@ PAID = ("yes", "no", "sometimes")
 PLACES = ("office", "asc", "hospital")
 
 
-class Indicator(Struct, frozen=True):
+class Indicator(Record, frozen=True):
     code: str
     paid: str  # "yes", "no", "sometimes": is there a separate payment
     meaning: str
 
 
-class FacilityKnowledge(Struct, eq=False):
+class FacilityKnowledge(Record, eq=False):
     opps_status: dict[str, Indicator]
     asc_payment: dict[str, Indicator]
     places: dict[str, tuple[str, ...]]  # "office" / "asc" / "hospital" -> words

@@ -20,9 +20,8 @@ import re
 import statistics
 from decimal import Decimal, InvalidOperation
 
-from msgspec import Struct, field
-
 from bot.cms import CmsFileError, csv_rows
+from bot.record import Record, field
 
 CODE_RE = re.compile(r"^[0-9A-Z]{5}$")
 MODIFIER_RE = re.compile(r"^[0-9A-Z]{2}$")
@@ -33,7 +32,7 @@ HEADER_ROWS = 25  # the header row is within the first lines of every file below
 MONEY_RE = re.compile(r"^\$?\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?|-?\.[0-9]+)$")
 
 
-class Dataset(Struct):
+class Dataset(Record):
     """One facility file, parsed and checked: what `db.write` stores as one unit (replaced as a whole)."""
 
     kind: str  # "opps_b", "opps_a", "asc_aa", "asc_bb", "anes_base", "anes_cf", "hcpcs"

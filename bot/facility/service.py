@@ -15,11 +15,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msgspec import Struct
-
 from bot.catalog import compiled, expand_descriptor
 from bot.facility.db import FacilityData
 from bot.facility.knowledge import FacilityKnowledge, load_facility_knowledge
+from bot.record import Record
 from bot.records import CodeEntry
 from bot.understanding.procedures import ProcedureIndex, close_calls
 
@@ -47,7 +46,7 @@ def is_anesthesia_code(code: str) -> bool:
     return code.isdigit() and "00100" <= code <= "01999"
 
 
-class OppsRow(Struct, eq=False):
+class OppsRow(Record, eq=False):
     period: str
     code: str
     descriptor: str
@@ -62,7 +61,7 @@ class OppsRow(Struct, eq=False):
     apc_title: str
 
 
-class AscRow(Struct, eq=False):
+class AscRow(Record, eq=False):
     period: str
     addendum: str  # "AA" or "BB"
     code: str

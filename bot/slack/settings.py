@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from msgspec import Struct
+from bot.record import Record
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
@@ -34,7 +34,7 @@ class SettingsError(Exception):
 _SECRET_FIELDS = frozenset({"bot_token", "signing_secret", "app_token", "client_secret", "database_url"})
 
 
-class Settings(Struct, frozen=True):
+class Settings(Record, frozen=True):
     """What the Slack app needs; secrets are left out of `repr` so a stray print cannot leak them."""
 
     bot_token: str | None = None
@@ -49,7 +49,7 @@ class Settings(Struct, frozen=True):
     database_url: str | None = None
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__struct_fields__
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__record_fields__
                           if name not in _SECRET_FIELDS)
         return f"Settings({shown})"
 

@@ -21,7 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
 
-from msgspec import Struct, field
+from bot.record import Record, field
 
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
@@ -29,7 +29,7 @@ TEAM_ID = "T111"
 ENTERPRISE_ID = "E111"  # the org of the workspace in ../shared/slack/payloads
 
 
-class Call(Struct):
+class Call(Record):
     """One request the app made: `method` is the Web API method or the path of a response URL."""
 
     path: str

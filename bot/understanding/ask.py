@@ -38,8 +38,7 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 
 from __future__ import annotations
 
-from msgspec import Struct, field
-
+from bot.record import Record, field
 from bot.records import FeeYear, Locality
 from bot.understanding.reading import Reading
 
@@ -49,7 +48,7 @@ KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change
          "quantity", "repair", "indicator_meaning", "drug_given", "exchange")
 
 
-class Ask(Struct, eq=False):
+class Ask(Record, eq=False):
     """One question's kind of ask and its subjects. Built by `Engine.ask`, read by one answerer."""
 
     kind: str

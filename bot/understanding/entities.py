@@ -10,9 +10,8 @@ import hashlib
 import re
 from collections.abc import Callable
 
-from msgspec import Struct, field
-
 from bot.knowledge import KnowledgeBase
+from bot.record import Record, field
 from bot.records import Locality
 from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
@@ -49,7 +48,7 @@ ENGLISH_TWO_LETTER = {"as", "at", "is", "in", "it", "to", "of", "or", "on", "an"
                       "if", "me", "my", "no", "so", "up", "us", "we", "am", "ok", "hi", "ga", "pt"}
 
 
-class Entities(Struct, eq=False):
+class Entities(Record, eq=False):
     codes: list[str] = field(default_factory=list)  # in the order written, unique
     code_modifiers: dict[str, str] = field(default_factory=dict)  # "57461-53" -> {"57461": "53"}
     modifiers: list[str] = field(default_factory=list)  # known modifiers, in order

@@ -11,8 +11,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from msgspec import Struct
-
+from bot.record import Record
 from bot.understanding.phrases import PhraseTable
 from bot.understanding.words import Token, Words
 from bot.yamlfile import KnowledgeError, Problems, check_fields, is_number, is_text, is_text_list, load_yaml
@@ -21,7 +20,7 @@ INTENT_SPEC = {"intent": (is_text, True), "priority": (is_number, True), "descri
                "keywords": (is_text_list, True), "examples": (is_text_list, True)}
 
 
-class Intent(Struct, eq=False):
+class Intent(Record, eq=False):
     name: str
     priority: int
     description: str
@@ -29,7 +28,7 @@ class Intent(Struct, eq=False):
     examples: tuple[str, ...]
 
 
-class IntentMatch(Struct, eq=False):
+class IntentMatch(Record, eq=False):
     name: str
     priority: int
     positions: frozenset[int]  # token positions the keywords covered

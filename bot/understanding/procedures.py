@@ -17,8 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 
-from msgspec import Struct
-
+from bot.record import Record
 from bot.records import CodeEntry
 from bot.understanding.words import NEGATED_PREFIX, Words
 
@@ -31,7 +30,7 @@ LOOSE_EXPLAINS = 0.5  # ... accounts for this share of the question's own words
 UNKNOWN_WORD_WEIGHT = 0.6  # weight of a question word no alias uses, as a share of the rarest word's
 
 
-class Candidate(Struct, frozen=True):
+class Candidate(Record, frozen=True):
     code: str
     score: float
     alias: str
@@ -211,7 +210,7 @@ class ProcedureIndex:
         return sorted(out, key=lambda x: (-x.weight, -x.cover, min(x.positions), x.code))
 
 
-class Spot(Struct, frozen=True):
+class Spot(Record, frozen=True):
     """An alias found in a long text: its code, how much weight it covered (and what share of the
     alias), and the word positions it covers."""
 

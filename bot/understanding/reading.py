@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from msgspec import Struct, field
-
+from bot.record import Record, field
 from bot.understanding.entities import Entities
 from bot.understanding.intents import IntentMatch
 from bot.understanding.words import Token
 
 
-class Reading(Struct, eq=False):
+class Reading(Record, eq=False):
     """What the engine understood of a question (kept for tests and `cptbot ask --explain`)."""
 
     text: str

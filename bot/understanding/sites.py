@@ -19,9 +19,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from msgspec import Struct
-
 from bot.answers.rules_yaml import load_entries
+from bot.record import Record
 from bot.yamlfile import Problems, is_text
 
 FILE = "anatomic_sites.yaml"
@@ -29,13 +28,13 @@ Sites = frozenset[tuple[str, str]]  # (family id, site id)
 MAX_KEPT = 50_000  # codes whose sites are kept (bounded: every code of a release is ~17,000)
 
 
-class Site(Struct, frozen=True):
+class Site(Record, frozen=True):
     id: str
     words: tuple[str, ...]
     part_of: tuple[str, ...] = ()  # the sites this one lies within ("finger" in "hand"): never in conflict with them
 
 
-class SiteFamily(Struct, frozen=True):
+class SiteFamily(Record, frozen=True):
     """Sites of one kind, any two of which (not part of one another) name different codes."""
 
     id: str

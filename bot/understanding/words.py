@@ -11,9 +11,8 @@ import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
 
-from msgspec import Struct
-
 from bot.knowledge import Lexicon
+from bot.record import Record
 
 MAX_CHARS = 2000
 T = TypeVar("T")
@@ -34,7 +33,7 @@ CONTENT_STEMS = "content-stems"  # the table of knowledge phrases' content stems
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
-class Cleaned(Struct, frozen=True):
+class Cleaned(Record, frozen=True):
     text: str
     truncated: bool
 
@@ -74,7 +73,7 @@ def stem(word: str) -> str:
     return word
 
 
-class Token(Struct, frozen=True):
+class Token(Record, frozen=True):
     surface: str  # as typed (lower-cased, after rewrites)
     word: str  # after spelling correction
     stem: str  # after equivalents and stemming: what is compared
