@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import ROOT
+
 ROUTE_WORDS = {"96372": "sc/im", "96374": "iv push", "96365": "iv inf init"}
 
 
@@ -68,3 +70,46 @@ def test_a_drug_injected_into_a_joint_does_not_get_the_intramuscular_code(full, 
 def test_a_modifier_asked_about_is_explained_with_both_codes(full):
     ans = full.answer("b12 shot modifier 25")
     assert ans.codes[:2] == ["J3420", "96372"] and "25" in ans.modifiers
+
+
+HCPCS_XLSX = ROOT.parent / "shared" / "data" / "hcpcs" / "HCPC2025_JUL_ANWEB_long_descriptions.xlsx"
+
+
+@pytest.fixture(scope="module")
+def hcpcs_long() -> dict[str, str]:
+    """Each Level II code's long description, read straight from CMS's HCPCS file."""
+    from bot.facility.xlsx import read_rows
+
+    rows = read_rows(HCPCS_XLSX.read_bytes(), HCPCS_XLSX.name)
+    return {r[0]: r[1] for r in rows[1:] if r and r[0]}
+
+
+@pytest.mark.parametrize("question", [
+    "toradol shot in the hip", "toradol injection in the hip", "gave a ketorolac injection in her hip",
+    "rocephin shot in the buttock", "b12 injection in the deltoid", "phenergan shot in the glute",
+    "depo provera shot in the hip",
+])
+def test_a_shot_into_a_muscle_is_the_drug_and_the_intramuscular_injection(full, question):
+    ans = full.answer(question)
+    assert ans.status == "answered"
+    assert ans.codes[0].startswith("J") and "96372" in ans.codes
+    assert "20610" not in ans.codes and "20611" not in ans.codes
+
+
+@pytest.mark.parametrize("question", [
+    "injected toradol into the hip joint", "toradol hip joint injection", "intra-articular toradol in the hip",
+    "kenalog injection in the hip",
+])
+def test_a_joint_named_is_not_read_as_an_intramuscular_shot(full, question):
+    assert "96372" not in full.answer(question).codes
+
+
+@pytest.mark.parametrize("question", ["injection into the hip joint", "hip joint injection"])
+def test_a_joint_injection_is_still_the_joint_injection(full, question):
+    assert full.answer(question).codes[:1] == ["20610"]
+
+
+def test_joint_drugs_are_the_corticosteroids_of_the_hcpcs_file(kb, hcpcs_long):
+    steroid = ("methylprednisolone acetate", "triamcinolone", "betamethasone", "dexamethasone")
+    for code in kb.drug_rules.joint_drugs:
+        assert any(s in hcpcs_long[code].lower() for s in steroid), code

@@ -42,6 +42,10 @@ class DrugRules(Record, eq=False):
     given: tuple[str, ...] = ()
     routes: tuple[Route, ...] = ()
     unless_unnamed: tuple[str, ...] = ()
+    muscles: tuple[str, ...] = ()
+    or_joint: tuple[str, ...] = ()
+    joint_words: tuple[str, ...] = ()
+    joint_drugs: frozenset[str] = frozenset()
     facts: tuple[str, ...] = ()
 
     def is_drug(self, code: str) -> bool:
@@ -54,6 +58,13 @@ def _is_ranges(value: Any) -> str | None:
                                                                     for v in r.values()) and r["from"] <= r["to"]
             for r in value):
         return "must be a list of {from: \"J0120\", to: \"J3591\"} (quoted five-character codes, from <= to)"
+    return None
+
+
+def _is_muscle_sites(value: Any) -> str | None:
+    if not isinstance(value, dict) or not set(value) <= {"muscles", "or_joint"} or any(
+            is_text_list(v) for v in value.values()):
+        return "must be a mapping with muscles and or_joint, each a list of words"
     return None
 
 
@@ -74,9 +85,11 @@ def load_drug_rules(root: Path, problems: Problems) -> DrugRules:
         return DrugRules()
     spec = {"drugs": (_is_ranges, True), "given": (is_text_list, True), "routes": (lambda v: None if isinstance(
         v, list) and v else "must be a list of routes", True), "unless_unnamed": (is_text_list, False),
-        "facts": (is_text_list, False)}
+        "muscle_sites": (_is_muscle_sites, False), "joint_words": (is_text_list, False),
+        "joint_drugs": (is_text_list, False), "facts": (is_text_list, False)}
     if not check_fields(doc, spec, problems, disp, "(file)"):
         return DrugRules()
+    sites = doc.get("muscle_sites") or {}
     routes = []
     for i, e in enumerate(doc["routes"]):
         name = str(e.get("id", f"route {i + 1}")) if isinstance(e, dict) else f"route {i + 1}"
@@ -87,7 +100,11 @@ def load_drug_rules(root: Path, problems: Problems) -> DrugRules:
         problems.add(disp, doc.line_of("routes"), "routes", "default", "at most one route can be the default")
     return DrugRules(ranges=tuple((str(r["from"]), str(r["to"])) for r in doc["drugs"]),
                      given=tuple(doc["given"]), routes=tuple(routes),
-                     unless_unnamed=tuple(doc.get("unless_unnamed") or ()), facts=tuple(doc.get("facts") or ()))
+                     unless_unnamed=tuple(doc.get("unless_unnamed") or ()),
+                     muscles=tuple(sites.get("muscles") or ()), or_joint=tuple(sites.get("or_joint") or ()),
+                     joint_words=tuple(doc.get("joint_words") or ()),
+                     joint_drugs=frozenset(str(c) for c in doc.get("joint_drugs") or ()),
+                     facts=tuple(doc.get("facts") or ()))
 
 
 class DrugGivenFinder:
@@ -102,6 +119,9 @@ class DrugGivenFinder:
         self._given = stems(rules.given)
         self._routes = [(r, stems(r.words)) for r in rules.routes]
         self._unless = stems(rules.unless_unnamed)
+        self._muscles = stems(rules.muscles)
+        self._or_joint = stems(rules.or_joint)
+        self._joint = stems(rules.joint_words)
 
     def find(self, r: Reading, codes: list[str]) -> tuple[str, Route] | None:
         """(the drug, the route it was given by), when `codes` (named in words) is one drug code and the question
@@ -112,6 +132,8 @@ class DrugGivenFinder:
         if not any(s <= said for s in self._given):
             return None
         route = next((route for route, words in self._routes if any(s <= said for s in words)), None)
+        if route is None and self._into_a_muscle(said, codes[0]):
+            route = next((route for route in self.rules.routes if route.default), None)
         if route is None:
             if any(s <= said for s in self._unless):
                 return None  # "IV" alone: a push or an infusion
@@ -119,6 +141,17 @@ class DrugGivenFinder:
         if route is None:
             return None
         return codes[0], route
+
+
+    def _into_a_muscle(self, said: set[str], drug: str) -> bool:
+        """Whether the site named is a muscle ("toradol shot in the hip", "in the glute"): a muscle said without
+        a joint word; the hip or the shoulder only for a drug not also injected into joints (a steroid "in the
+        hip" may be the hip joint, where the joint injection's own code applies)."""
+        if any(s <= said for s in self._joint):
+            return False
+        if any(s <= said for s in self._muscles):
+            return True
+        return drug not in self.rules.joint_drugs and any(s <= said for s in self._or_joint)
 
 
 def answer(ask: Ask, engine: Engine) -> Answer:
