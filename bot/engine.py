@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from bot import replies
 from bot.answer import Answer
-from bot.answers import ANSWERERS
+from bot.answers import ANSWERERS, drug_dose
 from bot.answers.decline import DeclineFinder, DeclineMatch
 from bot.answers.drug_given import DrugGivenFinder, DrugRules
 from bot.answers.exchanges import ExchangeFinder, ExchangeRules
@@ -183,6 +183,7 @@ class Engine:
         self.repair_finder = RepairFinder(kb.repair_lengths, self.words)
         self.sites = SiteChecker(kb.anatomic_sites, self.words.content_stems)
         self.drug_finder = DrugGivenFinder(kb.drug_rules or DrugRules(), self.words)
+        self.dosed_finder = drug_dose.DosedFinder(self.drug_finder.rules.by_dose, self.words)
         self._plain: dict[str, tuple[tuple[str, ...], ...]] = {}  # see _plain_names
         self.exchange_finder = ExchangeFinder(kb.exchanges or ExchangeRules(), self.words)
         # endoscopy families by year (see _refine): from the cache, as reading them takes one scan of each release
@@ -386,6 +387,13 @@ class Engine:
             # "icd10 for hpv", "ms-drg for a hysterectomy": the subject is not CPT coding, even where its
             # words would also name a procedure (unless a code's name holds those very words: "low dose CT").
             return make("decline")
+        dosed = self.dosed_finder.find(r) if not ent.codes else None
+        if dosed is not None:  # "depo medrol 40 mg": the drug's code by its dose, before names that look alike
+            # a procedure named beside it ("knee joint injection with depo medrol 40 mg") is billed with it
+            others = [c for c in self._codes_by_words(r)[0] if not self.drug_finder.rules.is_drug(c)
+                      and replies.row_of(fy, c) is not None]
+            route = self.drug_finder.route(r, dosed.codes[0].code) if not others else None
+            return make("drug_dose", rule=drug_dose.match(dosed, r, route), codes=others)
         exchanged = self._exchange_ask(r, make, fy, ctx) if not ent.codes else None
         if exchanged is not None:
             return exchanged

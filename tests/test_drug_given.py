@@ -113,3 +113,61 @@ def test_joint_drugs_are_the_corticosteroids_of_the_hcpcs_file(kb, hcpcs_long):
     steroid = ("methylprednisolone acetate", "triamcinolone", "betamethasone", "dexamethasone")
     for code in kb.drug_rules.joint_drugs:
         assert any(s in hcpcs_long[code].lower() for s in steroid), code
+
+
+def test_each_dosed_code_is_the_drug_and_dose_its_hcpcs_description_states(kb, hcpcs_long):
+    assert kb.drug_rules.by_dose
+    for drug in kb.drug_rules.by_dose:
+        generic = drug.said.split(" (")[0].lower()
+        for c in drug.codes:
+            long = hcpcs_long[c.code].lower()
+            assert generic in long, c.code
+            dose = f"{c.mg:g} mg"
+            assert (f"up to {dose}" in long) == c.up_to and long.rstrip().endswith(dose), c.code
+
+
+def test_each_drug_named_in_words_has_its_generic_name_in_the_hcpcs_description(kb, hcpcs_long):
+    """A brand name must lead to its own generic's code (Depo-Medrol is not Depo-Provera)."""
+    for drug in kb.drug_rules.by_dose:
+        generic = drug.said.split(" (")[0].lower()
+        assert any(generic == n.lower() for n in drug.names)
+    checked = 0
+    for code, entry in kb.common_names.items():
+        if code.startswith("J"):
+            long = hcpcs_long[code].lower()
+            assert any(w in long for n in entry.synonyms for w in n.lower().split() if len(w) > 6), code
+            checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("question", ["depo medrol injection code", "what's the j code for depo-medrol",
+                                      "depomedrol shot", "methylprednisolone acetate injection"])
+def test_a_dosed_drug_without_a_dose_asks_which_dose(full, question):
+    ans = full.answer(question)
+    assert ans.status == "clarify"
+    assert ans.codes[:4] == ["J1010", "J1020", "J1030", "J1040"] and "J1050" not in ans.codes
+    assert "which dose" in ans.headline.lower()
+    assert [c.code for c in ans.choices] == ["J1010", "J1020", "J1030", "J1040"]
+
+
+@pytest.mark.parametrize(("question", "codes", "units"), [
+    ("depo-medrol 40 mg IM", ["J1030", "96372"], "1 unit"),
+    ("gave depo medrol 80mg in the glute", ["J1040", "96372"], "1 unit"),
+    ("methylprednisolone acetate 60 mg injection", ["J1010", "96372"], "60 units"),
+    ("solu medrol 125 mg iv push", ["J2930", "96374"], "1 unit"),
+    ("solu-medrol 60 mg code", ["J2930"], "1 unit"),
+    ("depo testosterone 200 mg shot", ["J1080", "96372"], "1 unit"),
+])
+def test_the_dose_stated_picks_the_code(full, question, codes, units):
+    ans = full.answer(question)
+    assert ans.status == "answered" and ans.codes == codes
+    assert ans.headline.startswith(f"Bill {codes[0]} ({units})")
+
+
+def test_a_choice_pressed_answers_its_dose(full):
+    choice = next(c for c in full.answer("depo medrol injection").choices if c.code == "J1030")
+    assert full.answer(choice.question).codes[0] == "J1030"
+
+
+def test_depo_provera_is_still_medroxyprogesterone(full):
+    assert full.answer("depo provera shot").codes[:2] == ["J1050", "96372"]

@@ -52,6 +52,7 @@ TABLE: dict[str, str] = {
     "topic": "topics.answer",
     "situation": "situations.answer",
     "clarify": "clarify.answer",
+    "drug_dose": "drug_dose.answer",
     "not_found": "not_found.answer",
     "hospital": "hospital.answer",
     "asc": "asc.answer",

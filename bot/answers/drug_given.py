@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.answers.drug_dose import DosedDrug, is_by_dose, read_by_dose
 from bot.record import Record
 from bot.yamlfile import LineMap, Problems, check_fields, is_flag, is_text, is_text_list, load_yaml
 
@@ -46,6 +47,7 @@ class DrugRules(Record, eq=False):
     or_joint: tuple[str, ...] = ()
     joint_words: tuple[str, ...] = ()
     joint_drugs: frozenset[str] = frozenset()
+    by_dose: tuple[DosedDrug, ...] = ()
     facts: tuple[str, ...] = ()
 
     def is_drug(self, code: str) -> bool:
@@ -86,7 +88,7 @@ def load_drug_rules(root: Path, problems: Problems) -> DrugRules:
     spec = {"drugs": (_is_ranges, True), "given": (is_text_list, True), "routes": (lambda v: None if isinstance(
         v, list) and v else "must be a list of routes", True), "unless_unnamed": (is_text_list, False),
         "muscle_sites": (_is_muscle_sites, False), "joint_words": (is_text_list, False),
-        "joint_drugs": (is_text_list, False), "facts": (is_text_list, False)}
+        "joint_drugs": (is_text_list, False), "by_dose": (is_by_dose, False), "facts": (is_text_list, False)}
     if not check_fields(doc, spec, problems, disp, "(file)"):
         return DrugRules()
     sites = doc.get("muscle_sites") or {}
@@ -104,7 +106,7 @@ def load_drug_rules(root: Path, problems: Problems) -> DrugRules:
                      muscles=tuple(sites.get("muscles") or ()), or_joint=tuple(sites.get("or_joint") or ()),
                      joint_words=tuple(doc.get("joint_words") or ()),
                      joint_drugs=frozenset(str(c) for c in doc.get("joint_drugs") or ()),
-                     facts=tuple(doc.get("facts") or ()))
+                     by_dose=read_by_dose(doc.get("by_dose") or []), facts=tuple(doc.get("facts") or ()))
 
 
 class DrugGivenFinder:
@@ -128,19 +130,22 @@ class DrugGivenFinder:
         says it was given."""
         if len(codes) != 1 or r.entities.codes or not self.rules.is_drug(codes[0]):
             return None
+        route = self.route(r, codes[0])
+        return (codes[0], route) if route is not None else None
+
+    def route(self, r: Reading, drug: str) -> Route | None:
+        """The route `drug` was given by, when the question says it was given and the route is not left open."""
         said = {t.stem for t in r.tokens} | {t.surface for t in r.tokens}
         if not any(s <= said for s in self._given):
             return None
         route = next((route for route, words in self._routes if any(s <= said for s in words)), None)
-        if route is None and self._into_a_muscle(said, codes[0]):
+        if route is None and self._into_a_muscle(said, drug):
             route = next((route for route in self.rules.routes if route.default), None)
         if route is None:
             if any(s <= said for s in self._unless):
                 return None  # "IV" alone: a push or an infusion
             route = next((route for route in self.rules.routes if route.default), None)
-        if route is None:
-            return None
-        return codes[0], route
+        return route
 
 
     def _into_a_muscle(self, said: set[str], drug: str) -> bool:

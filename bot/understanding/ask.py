@@ -32,6 +32,8 @@ Kinds (the keys of `bot.answers.ANSWERERS`):
 - `repair`: a wound repair by complexity, site group and total length; `rule` is the match (bot/answers/lengths).
 - `drug_given`: a drug named in words and said to be given: its code and the administration's, side by side;
   `rule` is the match (bot/answers/drug_given).
+- `drug_dose`: a drug whose HCPCS code depends on the dose, named by brand or generic name: the code for the
+  dose stated, or the codes to choose from; `rule` is the match (bot/answers/drug_dose).
 - `exchange`: a device taken out and a new one put in: one code for both, or the removal and the insertion;
   `rule` is the device (bot/answers/exchanges).
 """
@@ -45,7 +47,7 @@ from bot.understanding.reading import Reading
 KINDS = ("value", "codes", "several", "visit_with_procedure", "compare", "change", "modifier", "global_meaning",
          "conversion_factor", "remember", "help", "decline", "clarify", "not_found", "clarify_place", "topic",
          "situation", "hospital", "asc", "site_of_service", "anesthesia", "bundling", "units", "sized",
-         "quantity", "repair", "indicator_meaning", "drug_given", "exchange")
+         "quantity", "repair", "indicator_meaning", "drug_given", "exchange", "drug_dose")
 
 
 class Ask(Record, eq=False):
