@@ -419,13 +419,13 @@ class Engine:
             outside = self._outside_fits_better(r, codes, found, ambiguous)
             if outside is not None:  # "vaginal biopsy": not the curated colposcopy with a vaginal biopsy
                 return make("not_found", problem="outside_code", subject=outside)
-            counted = choose(kb.quantities, [c.code for c in ambiguous] or codes, r.text)
+            counted = choose(kb.quantities, [c.code for c in ambiguous] or codes, r.text, _said(r))
             if counted is None and len(ambiguous) > 1:
                 # "knee x-ray 4 views": chest and abdomen x-rays that say "views" were offered beside the knee
                 # ones; the best-scored names alone decide the family
                 best = close_calls(sorted(ambiguous, key=lambda c: -c.score))
-                counted = choose(kb.quantities, [c.code for c in best], r.text) if len(best) < len(ambiguous) \
-                    else None
+                counted = choose(kb.quantities, [c.code for c in best], r.text, _said(r)) \
+                    if len(best) < len(ambiguous) else None
             if counted is not None and counted.band is not None and not counted.more_units:
                 # "trigger point injections in 3 muscles": the count or time stated picks the family member
                 codes, ambiguous = [counted.band.code], []
@@ -944,7 +944,7 @@ class Engine:
         if self.outside_index is None:
             return None
         top = close_calls(self._outside_found(r))
-        counted = choose(self.kb.quantities, [c.code for c in top], r.text)
+        counted = choose(self.kb.quantities, [c.code for c in top], r.text, _said(r))
         if counted is not None and counted.band is not None:
             return counted.band.code  # "abdominal x-ray three views": the count stated picks the member
         chosen = _pick(top)
@@ -1088,3 +1088,8 @@ def _modifier_entry(m):
     from bot.records import CodeEntry
 
     return CodeEntry(code=m.code, name=m.name, synonyms=m.situations)
+
+
+def _said(r: Reading) -> frozenset[str]:
+    """The question's words as read (abbreviations spelled out: "est" is "established"), to compare with titles."""
+    return frozenset(w for t in r.tokens for w in (t.stem, t.surface, t.word) if w.isalpha())

@@ -186,8 +186,24 @@ def test_without_an_age_a_preventive_visit_still_asks_back(full):
     assert full.answer("new patient preventive visit").status == "clarify"
 
 
-def test_a_family_whose_sibling_the_question_names_is_not_chosen(full):
-    """"established office visit 25 minutes" whose words fetched only new-patient codes is never answered with
-    a new patient's level: it asks back."""
-    ans = full.answer("established office visit 25 minutes")
-    assert not (ans.status == "answered" and ans.codes[:1] and ans.codes[0].startswith("9920"))
+@pytest.mark.parametrize(("question", "family", "n"), [
+    ("established office visit 25 minutes", "office_visit_time_established", 25),
+    ("office visit established 35 minutes", "office_visit_time_established", 35),
+    ("est office visit 25 min", "office_visit_time_established", 25),
+    ("est pt ov 15 min", "office_visit_time_established", 15),
+    ("return patient office visit 45 minutes", "office_visit_time_established", 45),
+    ("office visit for an existing patient, 25 minutes", "office_visit_time_established", 25),
+    ("new office visit 40 minutes", "office_visit_time_new", 40),
+    ("new pt office visit 20 min", "office_visit_time_new", 20),
+])
+def test_a_family_whose_sibling_the_question_names_gives_way_to_that_sibling(full, kb, question, family, n):
+    """"established office visit 25 minutes" whose words fetched only new-patient codes is answered with the
+    established patient's level for that time, never a new patient's."""
+    ans = full.answer(question)
+    assert ans.status == "answered"
+    assert ans.codes[0] == band_code(kb, family, n)
+
+
+def test_a_visit_time_outside_every_band_of_the_family_named_is_said(full):
+    ans = full.answer("established office visit 5 minutes")
+    assert ans.status != "answered" and not any(c.startswith("9920") for c in ans.codes)

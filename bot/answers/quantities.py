@@ -146,18 +146,24 @@ class QuantityMatch(Record, eq=False):
     more_units: int = 0  # units of the add-on past the last band
 
 
-def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> QuantityMatch | None:
+def choose(families: tuple[Family, ...], candidates: list[str], text_: str,
+           also_said: frozenset[str] = frozenset()) -> QuantityMatch | None:
     """The family the candidate codes belong to, with the quantity stated; None when no family fits the
-    candidates or the text states no quantity of its measure (the caller then asks back as before)."""
+    candidates or the text states no quantity of its measure (the caller then asks back as before).
+    `also_said`: words the question says in other letters ("est" read as "established"), compared with the
+    families' titles beside the text's own words."""
     if not candidates:
         return None
+    said = _words(text_) | also_said
     # every candidate must be a member: "knee x-ray 4 views" that also fetched chest x-rays is not chosen
     # among the chest codes
     family = next((f for f in families if all(c in f.codes for c in candidates)), None)
-    if family is not None and _said_of_a_sibling(family, families, _words(text_)):
-        return None  # "established office visit 25 minutes" whose words fetched only the new patient's codes
+    if family is not None and _said_of_a_sibling(family, families, said):
+        # "established office visit 25 minutes" whose words fetched only the new patient's codes: the sibling
+        # the question names, when it names one only
+        family = _sibling_said(family, families, said)
     if family is None:
-        family = _told_apart(families, candidates, text_)
+        family = _told_apart(families, candidates, said)
     if family is None:
         return None
     amount = stated(text_, family.measure)
@@ -170,21 +176,34 @@ def choose(families: tuple[Family, ...], candidates: list[str], text_: str) -> Q
     return QuantityMatch(family, amount, band)
 
 
-def _told_apart(families: tuple[Family, ...], candidates: list[str], text_: str) -> Family | None:
+def _told_apart(families: tuple[Family, ...], candidates: list[str], said: set[str]) -> Family | None:
     """When not every candidate is of one family: the one family most of them are of, or, among several, the
     one the question's words tell apart by its title ("preventive visit, established, 52 yo": the established
-    patient's family, not the new patient's); else None. Never a family whose sibling's title the question
-    says instead ("established office visit 25 minutes" is not the new patient's family)."""
+    patient's family, not the new patient's); else None. A family whose sibling's title the question says
+    instead gives way to that sibling ("est office visit 25 min" is the established patient's family)."""
     hit = [f for f in families if any(c in f.codes for c in candidates)]
     if not hit or sum(any(c in f.codes for f in hit) for c in candidates) * 2 <= len(candidates):
         return None  # most of the candidates must be members (the infant codes stand outside the age bands)
-    said = _words(text_)
     if len(hit) == 1:
-        return None if _said_of_a_sibling(hit[0], families, said) else hit[0]
+        return _sibling_said(hit[0], families, said) if _said_of_a_sibling(hit[0], families, said) else hit[0]
     titles = [_title_words(f) for f in hit]
     shared = set.intersection(*titles)
     told = [f for f, words in zip(hit, titles, strict=True) if (words - shared) & said]
     return told[0] if len(told) == 1 and not _said_of_a_sibling(told[0], families, said) else None
+
+
+def _sibling_said(family: Family, families: tuple[Family, ...], said: set[str]) -> Family | None:
+    """The one sibling family (its title shares most words with `family`'s) whose own title words the question
+    says, when it says none of `family`'s own; else None (then the caller asks back)."""
+    mine = _title_words(family)
+    found = []
+    for other in families:
+        theirs = _title_words(other)
+        if other is not family and len(mine & theirs) * 2 >= len(mine | theirs) and (theirs - mine) & said:
+            found.append(other)
+    if len(found) != 1 or (mine - _title_words(found[0])) & said:
+        return None
+    return found[0]
 
 
 def _words(text_: str) -> set[str]:
