@@ -21,6 +21,7 @@ from bot.answer import Answer, Section
 from bot.answers.rules_yaml import load_entries, text, texts
 from bot.record import Record
 from bot.understanding.counts import find_count
+from bot.understanding.words import has_digit
 from bot.yamlfile import Problems, is_text, is_text_list
 
 if TYPE_CHECKING:
@@ -31,11 +32,12 @@ FILE = "quantities.yaml"
 MEASURES = ("count", "minutes", "age")
 # a patient's age in years: "age 45", "aged 45", "a 45 year old", "45 yo", "45 y/o", "65 and over", "65+"
 # ("2 years ago" is not an age; an age in months is not read: an infant's family member is asked about)
-AGE_RE = re.compile(r"\bage[ds]?\s*:?\s*(\d{1,3})\b"
-                    r"|(?<![\w.])(\d{1,3})\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?![- ]ago|\s+ago)"
-                    r"|(?<![\w.])(\d{1,3})\s*(?:\+|and (?:over|older|up)\b)", re.I)
-MINUTES_RE = re.compile(r"(?<![\w.])(\d{1,3})\s*(?:-|to)?\s*(?:minutes?|mins?|min)\b", re.I)
-HOUR_RE = re.compile(r"\b(?:an|one|1)\s+hours?\b|\bhalf\s+(?:an\s+)?hour\b", re.I)
+# (compiled on first use by `re`'s cache, and only for a question with a digit, or "hour" for HOUR_RE)
+AGE_RE = (r"(?i)\bage[ds]?\s*:?\s*(\d{1,3})\b"
+          r"|(?<![\w.])(\d{1,3})\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?![- ]ago|\s+ago)"
+          r"|(?<![\w.])(\d{1,3})\s*(?:\+|and (?:over|older|up)\b)")
+MINUTES_RE = r"(?i)(?<![\w.])(\d{1,3})\s*(?:-|to)?\s*(?:minutes?|mins?|min)\b"
+HOUR_RE = r"(?i)\b(?:an|one|1)\s+hours?\b|\bhalf\s+(?:an\s+)?hour\b"
 
 
 class Band(Record, frozen=True):
@@ -126,15 +128,15 @@ def stated(text_: str, measure: str) -> int | None:
     in years ("age 45", "65 and over"), or a count of things in digits or words ("three muscles", "25 skin
     tags"); None when it states none."""
     if measure == "minutes":
-        found = [int(m.group(1)) for m in MINUTES_RE.finditer(text_)]
+        found = [int(m.group(1)) for m in re.finditer(MINUTES_RE, text_)] if has_digit(text_) else []
         if found:
             return found[-1]  # "3 to 10 minutes" reads as the upper figure; one time is the usual case
-        hour = HOUR_RE.search(text_)
+        hour = re.search(HOUR_RE, text_) if "hour" in text_.lower() else None
         if hour:
             return 30 if hour.group(0).lower().startswith("half") else 60
         return None
     if measure == "age":
-        ages = [int(next(g for g in m.groups() if g)) for m in AGE_RE.finditer(text_)]
+        ages = [int(next(g for g in m.groups() if g)) for m in re.finditer(AGE_RE, text_)] if has_digit(text_) else []
         return ages[0] if ages and ages[0] <= 120 else None
     return find_count(text_)
 

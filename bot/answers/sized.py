@@ -19,7 +19,7 @@ from bot.answer import Answer, Fact, Section
 from bot.answers.patterns import PatternIndex, patterns_problem
 from bot.answers.rules_yaml import is_code_list, load_entries, text, texts
 from bot.record import Record
-from bot.understanding.words import Token, Words
+from bot.understanding.words import Token, Words, has_digit
 from bot.yamlfile import Problems, is_flag, is_text, is_text_list
 
 if TYPE_CHECKING:
@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from bot.understanding.ask import Ask
 
 FILE = "lesion_sizes.yaml"
-MARGIN_RE = re.compile(r"\s*(?:[a-z-]+\s+){0,2}margins?\b", re.I)
-MARGIN_BEFORE_RE = re.compile(r"margins?\s*(?:of\s*)?$", re.I)
-SIZE_RE = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d{1,2})?|\.\d{1,2})\s*(cm|centimeters?|mm|millimeters?)\b", re.I)
+# A size needs a digit: the patterns are compiled on first use (by `re`'s cache) and only looked for in a
+# question that has one (`has_digit`).
+MARGIN_RE = r"(?i)\s*(?:[a-z-]+\s+){0,2}margins?\b"
+MARGIN_BEFORE_RE = r"(?i)margins?\s*(?:of\s*)?$"
+SIZE_RE = r"(?i)(?<![\w.])(\d{1,2}(?:\.\d{1,2})?|\.\d{1,2})\s*(cm|centimeters?|mm|millimeters?)\b"
 # A length said of a wound repair ("an intermediate repair of 2.5 cm", "closed with a 3 cm layered closure",
 # "a 2 cm laceration"), not of a lesion: a narrative of an excision and its repair states both.
 _REPAIR = r"(?:repair(?:s|ed)?|clos(?:ures?|ed)|lacerations?|lacs?|sutures?d?)"
@@ -122,12 +124,12 @@ def size_cm(text_: str, add_margins: bool = False) -> float | None:
     """The first size stated in `text_`, in cm ("1.5 cm", "8 mm", ".5cm"), or None. With `add_margins`, a
     size followed by "margin(s)" is the narrowest margin, and twice it is added to the lesion's size."""
     lesion = margin = None
-    for m in SIZE_RE.finditer(text_):
+    for m in re.finditer(SIZE_RE, text_) if has_digit(text_) else ():
         if is_repair_length(text_, m.start(), m.end()):
             continue
         value = float(m.group(1)) / (10 if m.group(2).lower().startswith("m") else 1)
         before = text_[max(0, m.start() - 20):m.start()]
-        if add_margins and (MARGIN_RE.match(text_, m.end()) or MARGIN_BEFORE_RE.search(before)):
+        if add_margins and (re.compile(MARGIN_RE).match(text_, m.end()) or re.search(MARGIN_BEFORE_RE, before)):
             margin = value if margin is None else margin
         elif lesion is None:
             lesion = value
@@ -144,12 +146,12 @@ def lesion_sizes(text_: str, add_margins: bool = False, repairs: bool = False) -
     a narrative states both (an excision and its closure), each size goes with the words beside it."""
     lesions: list[tuple[int, float]] = []
     margin = None
-    for m in SIZE_RE.finditer(text_):
+    for m in re.finditer(SIZE_RE, text_) if has_digit(text_) else ():
         if (is_lesion_size(text_, m.start(), m.end()) if repairs else is_repair_length(text_, m.start(), m.end())):
             continue
         value = float(m.group(1)) / (10 if m.group(2).lower().startswith("m") else 1)
         before = text_[max(0, m.start() - 20):m.start()]
-        if MARGIN_RE.match(text_, m.end()) or MARGIN_BEFORE_RE.search(before):
+        if re.compile(MARGIN_RE).match(text_, m.end()) or re.search(MARGIN_BEFORE_RE, before):
             margin = value if margin is None else margin
         else:
             lesions.append((m.start(), value))

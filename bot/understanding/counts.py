@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import re
 
+from bot.understanding.words import has_digit
+
 NUMBER_WORDS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
                 "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
                 "dozen": 12}
 NOT_A_COUNT = (r"cm|mm|centimeters?|millimeters?|%|percent|o'?clock|weeks?|wks?|days?|years?|yrs?|months?|"
                r"hours?|hrs?|minutes?|mins?|units?|times|x\b|mg|ml|cc|am\b|pm\b|of\b")
-COUNT_RE = re.compile(r"(?<![\w.$-])(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b(?![.,:/-]?\d)(?!\s*(?:"
-                      + NOT_A_COUNT + r"))", re.I)
+# compiled on first use (by `re`'s cache), for a question with a digit or a number word
+_WORD = re.compile(r"[a-z]+")
+COUNT_RE = (r"(?i)(?<![\w.$-])(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")\b(?![.,:/-]?\d)(?!\s*(?:"
+            + NOT_A_COUNT + r"))")
 
 
 def find_count(text: str) -> int | None:
     """The first count of things in `text` (1-99), or None when it states none."""
-    for m in COUNT_RE.finditer(text):
+    if not has_digit(text) and NUMBER_WORDS.keys().isdisjoint(_WORD.findall(text.lower())):
+        return None
+    for m in re.finditer(COUNT_RE, text):
         word = m.group(1).lower()
         n = int(word) if word.isdigit() else NUMBER_WORDS[word]
         if 0 < n < 100:

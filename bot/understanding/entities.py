@@ -14,33 +14,36 @@ from bot.knowledge import KnowledgeBase
 from bot.record import Record, field
 from bot.records import Locality
 from bot.understanding.phrases import PhraseTable
-from bot.understanding.words import Token, Words
+from bot.understanding.words import Token, Words, has_digit
 
-CODE_RE = re.compile(r"(?<![\w$.,])(\d{5}|\d{4}[FfTt]|0\d{3}[AaUuMm]|[A-Va-v]\d{4})(?:-([0-9A-Za-z]{2}))?(?![\w.]\w)")
+# Patterns that need a digit, "mod", "global" or "-" in the question are strings, compiled on first use by
+# `re`'s own cache, and the finders below look for those characters first: a question in words never
+# compiles them (compiling every pattern at import was 4% of a one-question `cptbot ask`).
+CODE_RE = r"(?<![\w$.,])(\d{5}|\d{4}[FfTt]|0\d{3}[AaUuMm]|[A-Va-v]\d{4})(?:-([0-9A-Za-z]{2}))?(?![\w.]\w)"
 # "71046 26": a component row CMS prices (26, TC, 53) written after the code with a space, no hyphen.
-SPACED_ROW_MODIFIER_RE = re.compile(r"[ \t]{1,3}(26|TC|tc|53)(?![\w.%$]|\s*(?:%|percent|min|minutes?|units?|years?|"
-                                    r"days?|dollars?)\b)")
-MODIFIER_WORD_RE = re.compile(r"\b(?:modifiers?|mods?)\b", re.I)
-MODIFIER_AFTER_WORD_RE = re.compile(r"\b(?:modifiers?|mods?)\s*[:#-]?\s*([0-9A-Za-z]{2})\b", re.I)
-MODIFIER_BEFORE_WORD_RE = re.compile(r"\b([0-9A-Za-z]{2})\s+(?:modifiers?|mods?)\b", re.I)
-DASH_MODIFIER_RE = re.compile(r"(?<![\w-])-([0-9]{2}|[A-Z]{2})\b")
+SPACED_ROW_MODIFIER_RE = (r"[ \t]{1,3}(26|TC|tc|53)(?![\w.%$]|\s*(?:%|percent|min|minutes?|units?|years?|"
+                          r"days?|dollars?)\b)")
+MODIFIER_WORD_RE = r"(?i)\b(?:modifiers?|mods?)\b"
+MODIFIER_AFTER_WORD_RE = r"(?i)\b(?:modifiers?|mods?)\s*[:#-]?\s*([0-9A-Za-z]{2})\b"
+MODIFIER_BEFORE_WORD_RE = r"(?i)\b([0-9A-Za-z]{2})\s+(?:modifiers?|mods?)\b"
+DASH_MODIFIER_RE = r"(?<![\w-])-([0-9]{2}|[A-Z]{2})\b"
 BARE_TOKEN_RE = re.compile(r"\b([0-9A-Za-z]{2})\b")
 # "put 51 on 57454", "append 25 to the visit", "do I need 59": a verb of attaching names a modifier
 MODIFIER_CUE_RE = re.compile(r"\b(?:append|appending|appended|add|adding|attach|attaching|put|putting|use|using|need|"
                              r"needs|report|bill)\s+(?:an?\s+|the\s+)?-?([0-9]{2}|[A-Z]{2})\b(?!\s*(?:-|\.)?\d)")
 GLOBAL_RE = re.compile(r"(?<![\w.])(000|010|090|mmm|xxx|yyy|zzz)(?![\w.])", re.I)
 # "a 10 day global", "90-day global period", "zero-day global": the indicator by its days
-GLOBAL_DAYS_RE = re.compile(r"\b(0|10|90|zero|ten|ninety)[- ]?days?[- ](?:post[- ]?op(?:erative)?\s+)?global\b", re.I)
+GLOBAL_DAYS_RE = r"(?i)\b(0|10|90|zero|ten|ninety)[- ]?days?[- ](?:post[- ]?op(?:erative)?\s+)?global\b"
 GLOBAL_OF_DAYS = {"0": "000", "zero": "000", "10": "010", "ten": "010", "90": "090", "ninety": "090"}
-GLOBAL_WORD_RE = re.compile(r"\bglobal", re.I)
-MALFORMED_CODE_RE = re.compile(r"\b(?:cpt|hcpcs|code)\s*#?\s*(\d{1,4}|\d{6,})(?![\dA-Za-z])", re.I)
+GLOBAL_WORD_RE = r"(?i)\bglobal"
+MALFORMED_CODE_RE = r"(?i)\b(?:cpt|hcpcs|code)\s*#?\s*(\d{1,4}|\d{6,})(?![\dA-Za-z])"
 BARE_UNIT_RE = re.compile(r"\s*(?:-|\s)?(?:min|mins|minutes?|hours?|hrs?|years?|yrs?|days?|weeks?|months?|units?|"
                           r"percent|%|dollars?|\$|mg|mcg|ml|cc|mm|cm|kg|lbs?|g\b|y/?o\b|patients?|polyps?|"
                           r"lesions?)", re.I)
-YEAR_RE = re.compile(r"\b(?:cy\s?)?((?:19|20)\d\d)\b", re.I)
-ZIP_NUMBER_RE = re.compile(r"(?<![\w$.,])(\d{5})(?:-\d{4})?(?![\w.]\w)")
-ZIP_WORD_RE = re.compile(r"\bzip(?:\s*code)?\s*[:#]?\s*$", re.I)
-ZIP_CUE_RE = re.compile(r"\b(?:zip(?:\s*code)?|in|near|at|locality|area)\s*[:#]?\s*$", re.I)
+YEAR_RE = r"(?i)\b(?:cy\s?)?((?:19|20)\d\d)\b"
+ZIP_NUMBER_RE = r"(?<![\w$.,])(\d{5})(?:-\d{4})?(?![\w.]\w)"
+ZIP_WORD_RE = r"(?i)\bzip(?:\s*code)?\s*[:#]?\s*$"
+ZIP_CUE_RE = r"(?i)\b(?:zip(?:\s*code)?|in|near|at|locality|area)\s*[:#]?\s*$"
 CUE_WINDOW = 40  # characters before a number that may hold its cue ("zip code: "): looked at, never more
 STATE_CUE_RE = re.compile(r"\b(?:in|for)\s+([A-Z]{2})\b(?![-/])")  # not "for CT-guided"
 # two letters that are words (or, like "pt" for patient, a coder's abbreviation) before they are modifiers
@@ -69,14 +72,16 @@ class Entities(Record, eq=False):
 def find_codes(text: str) -> tuple[list[str], dict[str, str]]:
     codes: list[str] = []
     mods: dict[str, str] = {}
-    for m in CODE_RE.finditer(text):
+    if not has_digit(text):
+        return codes, mods
+    for m in re.finditer(CODE_RE, text):
         code = m.group(1).upper()
         if code not in codes:
             codes.append(code)
         if m.group(2):
             mods[code] = m.group(2).upper()
         else:
-            spaced = SPACED_ROW_MODIFIER_RE.match(text, m.end())
+            spaced = re.compile(SPACED_ROW_MODIFIER_RE).match(text, m.end())
             if spaced:
                 mods.setdefault(code, spaced.group(1).upper())
     return codes, mods
@@ -97,21 +102,22 @@ def find_modifiers(text: str, known: set[str], code_mods: dict[str, str]) -> tup
 
     for mod in code_mods.values():
         add(mod, strict=False)
-    for m in MODIFIER_AFTER_WORD_RE.finditer(text):
+    says_mod = "mod" in text.lower()
+    for m in re.finditer(MODIFIER_AFTER_WORD_RE, text) if says_mod else ():
         if m.group(1).lower() not in ENGLISH_TWO_LETTER or m.group(1).isupper():
             add(m.group(1), strict=False)
-    for m in MODIFIER_BEFORE_WORD_RE.finditer(text):
+    for m in re.finditer(MODIFIER_BEFORE_WORD_RE, text) if says_mod else ():
         if m.group(1).lower() not in ENGLISH_TWO_LETTER or m.group(1).isupper():
             add(m.group(1), strict=True)
-    for m in DASH_MODIFIER_RE.finditer(text):
+    for m in re.finditer(DASH_MODIFIER_RE, text) if "-" in text else ():
         add(m.group(1), strict=True)
     for m in MODIFIER_CUE_RE.finditer(text):
         if not BARE_UNIT_RE.match(text, m.end()):
             add(m.group(1), strict=True)
-    talks_modifiers = bool(MODIFIER_WORD_RE.search(text))
+    talks_modifiers = says_mod and re.search(MODIFIER_WORD_RE, text) is not None
     # With no code in the question, a known two-digit modifier standing alone ("when do I use 79") is one,
     # unless a unit follows it ("25 minutes").
-    no_code = not CODE_RE.search(text) and not code_mods
+    no_code = not code_mods and not (has_digit(text) and re.search(CODE_RE, text))
     for m in BARE_TOKEN_RE.finditer(text):
         raw = m.group(1)
         if raw.upper() not in known:
@@ -130,7 +136,7 @@ def find_modifiers(text: str, known: set[str], code_mods: dict[str, str]) -> tup
 def find_years(text: str, relative: dict[str, int] | None = None, newest: int | None = None) -> list[int]:
     """Years written out ("2025", "CY2025") and, given the newest loaded year, relative ones ("last year")."""
     years: list[int] = []
-    for m in YEAR_RE.finditer(text):
+    for m in re.finditer(YEAR_RE, text) if has_digit(text) else ():
         y = int(m.group(1))
         if y not in years:
             years.append(y)
@@ -158,12 +164,12 @@ def find_global_periods(text: str) -> list[str]:
     """Global indicators named in a question: "MMM", "YYY", "ZZZ", "XXX" (in capitals), 000/010/090, or by their
     days ("a 10 day global")."""
     found: list[str] = []
-    says_global = GLOBAL_WORD_RE.search(text) is not None  # once, not once per match
+    says_global = "global" in text.lower() and re.search(GLOBAL_WORD_RE, text) is not None  # once, not per match
     for m in GLOBAL_RE.finditer(text):
         g = m.group(1)
         if (g.isdigit() or g.isupper() or says_global) and g.upper() not in found:
             found.append(g.upper())
-    for m in GLOBAL_DAYS_RE.finditer(text):
+    for m in re.finditer(GLOBAL_DAYS_RE, text) if says_global else ():
         g = GLOBAL_OF_DAYS[m.group(1).lower()]
         if g not in found:
             found.append(g)
@@ -172,7 +178,7 @@ def find_global_periods(text: str) -> list[str]:
 
 def find_malformed_codes(text: str) -> list[str]:
     """Numbers written as a code ("cpt 5746", "code 574611") that have the wrong number of digits."""
-    return [m.group(1) for m in MALFORMED_CODE_RE.finditer(text)]
+    return [m.group(1) for m in re.finditer(MALFORMED_CODE_RE, text)] if has_digit(text) else []
 
 
 class PlaceFinder:
@@ -232,13 +238,13 @@ class PlaceFinder:
         99213 in 10001" and "set locality 10001" both work, while "27447" or "99216" alone stays a code.
         After "zip" they are a ZIP even without the ZIP file: never mistaken for a code.
         """
-        for m in ZIP_NUMBER_RE.finditer(text):
+        for m in re.finditer(ZIP_NUMBER_RE, text) if has_digit(text) else ():
             z = m.group(1)
             # The cue is looked for in a fixed window before the number (`pos`/`endpos` do not copy the text,
             # and `\b` still sees the character before the window): linear however many numbers there are.
             window = (max(0, m.start() - CUE_WINDOW), m.start())
-            named_zip = bool(ZIP_WORD_RE.search(text, *window))
-            if not named_zip and not ZIP_CUE_RE.search(text, *window):
+            named_zip = bool(re.compile(ZIP_WORD_RE).search(text, *window))
+            if not named_zip and not re.compile(ZIP_CUE_RE).search(text, *window):
                 continue  # "27447" alone stays a code (and is not looked up in the ZIP file)
             mac_locality = self.zips.get(z)
             key = f"{mac_locality[0]}-{mac_locality[1]}" if mac_locality else ""

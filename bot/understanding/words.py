@@ -33,6 +33,12 @@ CONTENT_STEMS = "content-stems"  # the table of knowledge phrases' content stems
 _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
+
+def has_digit(text: str) -> bool:
+    """Whether `text` has a digit: codes, years, ZIPs, sizes and times all need one, so their finders look for
+    one before compiling or running their patterns."""
+    return any(ch.isdigit() for ch in text)
+
 class Cleaned(Record, frozen=True):
     text: str
     truncated: bool
