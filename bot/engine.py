@@ -402,6 +402,13 @@ class Engine:
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
             named, _, _ = self._codes_by_words(r)
             codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
+        beside = self._procedure_beside_visit(r, fy, codes) if codes and not unknown_codes else None
+        if beside is not None:  # "I and D with a 99213": the procedure in words, the visit by number
+            procedure, alternatives = beside
+            return make("visit_with_procedure", codes=[procedure, *codes], candidates=alternatives,
+                        intent="visit_with_procedure", settings=self._settings(ent, ctx),
+                        modifiers=[m for m in ent.modifiers if m in kb.modifiers],
+                        after=bool(re.search(AFTER_WORDS, r.text, re.I)))
         if codes and not (repair is not None and codes == [repair.one_code()]):
             # "what is CPT code 20610 for SI joint injection": words naming another procedure outright
             codes += [c for c in self._spotted(r) if c not in codes]
@@ -1028,6 +1035,24 @@ class Engine:
         """The year a question asks about: the latest loaded year it names, else the newest."""
         named = [y for y in r.entities.years if y in self.kb.years]
         return max(named) if named else self.kb.newest_year
+
+    def _procedure_beside_visit(self, r: Reading, fy, codes: list[str]) -> tuple[str, list[str]] | None:
+        """(the procedure, the codes it may be instead) when the codes named by number are visits only and the
+        words name one procedure with a global period ("I and D with a 99213", "99214 and a skin tag removal");
+        None otherwise. Words fitting a few procedures of one global period (10060 or 10061) give the first,
+        the others said beside it. A value asked ("payment for 99213 and ...") is answered as before."""
+        if not all(_is_visit(c) for c in codes) or any(r.has(i) for i in ("rvu", "payment", "compare", "change")):
+            return None
+        named, _, ambiguous = self._codes_by_words(r)
+        procedures = [c for c in named if _is_procedure(fy, c) and c not in codes]
+        if not procedures and not named and ambiguous:
+            near = [c.code for c in close_calls(ambiguous)]
+            globals_ = {fy.rvus[(c, "")].global_days for c in near if _is_procedure(fy, c)}
+            if len(near) <= 3 and all(_is_procedure(fy, c) for c in near) and len(globals_) == 1:
+                procedures = near
+        if named and (len(procedures) != 1 or any(c not in procedures and c not in codes for c in named)):
+            return None  # several procedures, or words naming something else too: answered as before
+        return (procedures[0], procedures[1:]) if procedures else None
 
     def _fits(self, intent: str, r: Reading, codes: list[str]) -> bool:
         """Whether an intent's needs are met (compare and multiple procedures need two codes)."""
