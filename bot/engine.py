@@ -390,8 +390,13 @@ class Engine:
         dosed = self.dosed_finder.find(r) if not ent.codes else None
         if dosed is not None:  # "depo medrol 40 mg": the drug's code by its dose, before names that look alike
             # a procedure named beside it ("knee joint injection with depo medrol 40 mg") is billed with it
-            others = [c for c in self._codes_by_words(r)[0] if not self.drug_finder.rules.is_drug(c)
-                      and replies.row_of(fy, c) is not None]
+            named, _, near = self._codes_by_words(self.read(self.dosed_finder.without_names(dosed, r.text)))
+            near_codes = [c.code for c in close_calls(near)] if not named else []
+            counted = choose(kb.quantities, near_codes, r.text, _said(r)) if near_codes else None
+            if counted is not None and counted.band is not None and not counted.more_units:
+                near_codes = [counted.band.code]  # "trigger point injections in 2 muscles"
+            others = [c for c in named or (near_codes if len(near_codes) <= 3 else [])
+                      if not self.drug_finder.rules.is_drug(c) and _is_procedure(fy, c)]
             route = self.drug_finder.route(r, dosed.codes[0].code) if not others else None
             return make("drug_dose", rule=drug_dose.match(dosed, r, route), codes=others)
         exchanged = self._exchange_ask(r, make, fy, ctx) if not ent.codes else None

@@ -171,3 +171,15 @@ def test_a_choice_pressed_answers_its_dose(full):
 
 def test_depo_provera_is_still_medroxyprogesterone(full):
     assert full.answer("depo provera shot").codes[:2] == ["J1050", "96372"]
+
+
+@pytest.mark.parametrize(("question", "drug", "procedure"), [
+    ("knee joint injection with depo medrol 40 mg", "J1030", "20610"),
+    ("depo-medrol 40mg injected into the knee joint", "J1030", "20610"),
+    ("trigger point injections in 2 muscles with depo-medrol 40 mg", "J1030", "20552"),
+])
+def test_a_dosed_drug_beside_a_procedure_is_billed_with_it_without_the_administration(full, question, drug,
+                                                                                      procedure):
+    ans = full.answer(question)
+    assert ans.status == "answered" and ans.codes == [drug, procedure]
+    assert "no administration code" in ans.headline

@@ -101,6 +101,14 @@ class DosedFinder:
         self.drugs = drugs
         self._names = [(d, [frozenset(s) for s in (words.content_stems(n) for n in d.names) if s]) for d in drugs]
 
+    def without_names(self, drug: DosedDrug, text: str) -> str:
+        """The question with the drug's names blanked out, to look for a procedure said beside it ("knee joint
+        injection with depo medrol 40 mg": the joint injection)."""
+        for name in sorted(drug.names, key=len, reverse=True):
+            pattern = r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", name.strip()))
+            text = re.sub(rf"(?<!\w){pattern}(?!\w)", " ", text, flags=re.IGNORECASE)
+        return DOSE_RE.sub(" ", text)
+
     def find(self, r: Reading) -> DosedDrug | None:
         said = {t.stem for t in r.tokens} | {t.surface for t in r.tokens}
         found = [d for d, names in self._names if any(n <= said for n in names)]
@@ -132,9 +140,10 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     if ask.codes:
         from bot.answers.titles import name_of
 
-        named = ", ".join(f"{c} ({name_of(engine.kb, c, engine.kb.rvu(c, ask.year)) or c})" for c in ask.codes)
-        with_procedure = (f" The procedure named is billed with its own code, {named}, which includes giving "
-                          "the drug: no administration code is added.")
+        named = " or ".join(f"{c} ({name_of(engine.kb, c, engine.kb.rvu(c, ask.year)) or c})" for c in ask.codes)
+        which = "its own code," if len(ask.codes) == 1 else "its own code, whichever the record describes:"
+        with_procedure = (f" The procedure named is billed with {which} {named}, which includes giving the drug: "
+                          "no administration code is added.")
     sections = [Section("Codes by dose", [], f"{drug.said[:1].upper()}{drug.said[1:]} is coded by the dose "
                                              f"given: {by_dose}. Units are the dose given over the code's dose.")]
     if m.code is None:
