@@ -390,13 +390,7 @@ class Engine:
         dosed = self.dosed_finder.find(r) if not ent.codes else None
         if dosed is not None:  # "depo medrol 40 mg": the drug's code by its dose, before names that look alike
             # a procedure named beside it ("knee joint injection with depo medrol 40 mg") is billed with it
-            named, _, near = self._codes_by_words(self.read(self.dosed_finder.without_names(dosed, r.text)))
-            near_codes = [c.code for c in close_calls(near)] if not named else []
-            counted = choose(kb.quantities, near_codes, r.text, _said(r)) if near_codes else None
-            if counted is not None and counted.band is not None and not counted.more_units:
-                near_codes = [counted.band.code]  # "trigger point injections in 2 muscles"
-            others = [c for c in named or (near_codes if len(near_codes) <= 3 else [])
-                      if not self.drug_finder.rules.is_drug(c) and _is_procedure(fy, c)]
+            others = self._procedures_beside(r, fy, dosed.names)
             route = self.drug_finder.route(r, dosed.codes[0].code) if not others else None
             return make("drug_dose", rule=drug_dose.match(dosed, r, route), codes=others)
         exchanged = self._exchange_ask(r, make, fy, ctx) if not ent.codes else None
@@ -459,6 +453,14 @@ class Engine:
         if unknown_codes and not codes:
             return make("not_found", problem="unknown_codes", unknown_codes=unknown_codes)
         given = self.drug_finder.find(r, codes) if codes else None
+        if given is None and len(codes) == 1 and not ent.codes and self.drug_finder.rules.is_drug(codes[0]):
+            # "kenalog injection in the knee joint": the procedure the drug was given by, said beside its name
+            given_words = set(self.drug_finder.rules.given)  # "kenalog injection": "injection" may be the joint's
+            names = [" ".join(w for w in n.split() if w.lower() not in given_words)
+                     for n in (kb.common_names[codes[0]].synonyms if codes[0] in kb.common_names else ())]
+            procedures = self._procedures_beside(r, fy, [n for n in names if n])
+            if len(procedures) == 1:
+                codes = [procedures[0], codes[0]]
         if given is not None:  # "b12 shot": the drug's code and the administration's
             what = next((i for i in ("payment", "rvu", "global") if r.has(i)), "describe")
             return make("drug_given", rule=given, what=what, codes=[given[0], given[1].code], settings=settings,
@@ -1040,6 +1042,18 @@ class Engine:
         """The year a question asks about: the latest loaded year it names, else the newest."""
         named = [y for y in r.entities.years if y in self.kb.years]
         return max(named) if named else self.kb.newest_year
+
+    def _procedures_beside(self, r: Reading, fy, names) -> list[str]:
+        """The procedures (codes with a global period) the question names once a drug's `names` and its dose
+        are taken out ("knee joint injection with depo medrol 40 mg": 20610); a few near ones when the words
+        fit several (the count stated picks among a family's members); [] when none."""
+        named, _, near = self._codes_by_words(self.read(drug_dose.without_names(names, r.text)))
+        near_codes = [c.code for c in close_calls(near)] if not named else []
+        counted = choose(self.kb.quantities, near_codes, r.text, _said(r)) if near_codes else None
+        if counted is not None and counted.band is not None and not counted.more_units:
+            near_codes = [counted.band.code]  # "trigger point injections in 2 muscles"
+        return [c for c in named or (near_codes if len(near_codes) <= 3 else [])
+                if not self.drug_finder.rules.is_drug(c) and _is_procedure(fy, c)]
 
     def _procedure_beside_visit(self, r: Reading, fy, codes: list[str]) -> tuple[str, list[str]] | None:
         """(the procedure, the codes it may be instead) when the codes named by number are visits only and the

@@ -183,3 +183,13 @@ def test_a_dosed_drug_beside_a_procedure_is_billed_with_it_without_the_administr
     ans = full.answer(question)
     assert ans.status == "answered" and ans.codes == [drug, procedure]
     assert "no administration code" in ans.headline
+
+
+@pytest.mark.parametrize(("question", "drug"), [
+    ("kenalog injection in the shoulder joint", "J3301"),
+    ("decadron injection in the knee", "J1100"),
+    ("toradol injection into the hip joint", "J1885"),
+])
+def test_a_drug_injected_into_a_joint_is_the_joint_injection_and_the_drug(full, question, drug):
+    ans = full.answer(question)
+    assert ans.status == "answered" and sorted(ans.codes) == sorted(["20610", drug])

@@ -94,6 +94,15 @@ def dose_said(c: DoseCode) -> str:
     return f"{'up to ' if c.up_to else ''}{c.mg:g} mg"
 
 
+def without_names(names: tuple[str, ...] | list[str], text: str) -> str:
+    """`text` with each of `names` (spaces and hyphens alike) and any dose in mg blanked out."""
+    for name in sorted(names, key=len, reverse=True):
+        pattern = r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", name.strip()) if w)
+        if pattern:
+            text = re.sub(rf"(?<!\w){pattern}(?!\w)", " ", text, flags=re.IGNORECASE)
+    return DOSE_RE.sub(" ", text)
+
+
 class DosedFinder:
     """Whether a question names a drug of `by_dose`, by brand or generic name."""
 
@@ -104,10 +113,7 @@ class DosedFinder:
     def without_names(self, drug: DosedDrug, text: str) -> str:
         """The question with the drug's names blanked out, to look for a procedure said beside it ("knee joint
         injection with depo medrol 40 mg": the joint injection)."""
-        for name in sorted(drug.names, key=len, reverse=True):
-            pattern = r"[\s-]*".join(re.escape(w) for w in re.split(r"[\s-]+", name.strip()))
-            text = re.sub(rf"(?<!\w){pattern}(?!\w)", " ", text, flags=re.IGNORECASE)
-        return DOSE_RE.sub(" ", text)
+        return without_names(drug.names, text)
 
     def find(self, r: Reading) -> DosedDrug | None:
         said = {t.stem for t in r.tokens} | {t.surface for t in r.tokens}
