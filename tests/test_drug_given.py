@@ -193,3 +193,33 @@ def test_a_dosed_drug_beside_a_procedure_is_billed_with_it_without_the_administr
 def test_a_drug_injected_into_a_joint_is_the_joint_injection_and_the_drug(full, question, drug):
     ans = full.answer(question)
     assert ans.status == "answered" and sorted(ans.codes) == sorted(["20610", drug])
+
+
+@pytest.fixture(scope="module")
+def hcpcs_engine(tmp_path_factory):
+    """The 2026 fee schedule with CMS's HCPCS long descriptions imported (the drug codes' doses)."""
+    from bot.engine import Engine
+    from bot.store import import_paths
+    from tests.conftest import GPCI_FILES, RVU_FILES
+    from tests.test_facility_import import import_files
+
+    data_dir = tmp_path_factory.mktemp("hcpcs-engine") / "data"
+    import_paths([RVU_FILES[2026], GPCI_FILES[2026]], data_dir)
+    import_files([HCPCS_XLSX], data_dir)
+    return Engine.load(data_dir=data_dir)
+
+
+@pytest.mark.parametrize(("question", "mg"), [
+    ("gave toradol 60 mg in the glute", 60), ("toradol 30mg IM", 30), ("kenalog 40 mg shot", 40),
+    ("rocephin 1000 mg IM", 1000), ("phenergan 25 mg IM", 25),
+])
+def test_the_dose_stated_gives_the_drugs_units_from_its_hcpcs_dose(hcpcs_engine, hcpcs_long, question, mg):
+    import math
+    import re
+
+    ans = hcpcs_engine.answer(question)
+    drug = ans.codes[0]
+    per = float(re.search(r"(\d+(?:\.\d+)?) ?mg\s*$", hcpcs_long[drug]).group(1))
+    n = math.ceil(mg / per)
+    assert ans.codes[1] == "96372"
+    assert f"Bill {drug} ({n} unit{'s' if n != 1 else ''}: {mg} mg" in ans.headline

@@ -11,6 +11,8 @@ codes, priced side by side. Which drugs, which words and which routes live in th
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +130,12 @@ class DrugGivenFinder:
     def find(self, r: Reading, codes: list[str]) -> tuple[str, Route] | None:
         """(the drug, the route it was given by), when `codes` (named in words) is one drug code and the question
         says it was given."""
-        if len(codes) != 1 or r.entities.codes or not self.rules.is_drug(codes[0]):
+        if r.entities.codes:
+            return None
+        by_code = {route.code: route for route in self.rules.routes}
+        if len(codes) == 2 and self.rules.is_drug(codes[0]) and codes[1] in by_code:
+            return codes[0], by_code[codes[1]]  # "toradol 30 mg IM": the route's own code was found by its words
+        if len(codes) != 1 or not self.rules.is_drug(codes[0]):
             return None
         route = self.route(r, codes[0])
         return (codes[0], route) if route is not None else None
@@ -169,8 +176,29 @@ def answer(ask: Ask, engine: Engine) -> Answer:
     ask.kind, ask.what = "codes", ask.what or "describe"
     ans = ANSWERERS["codes"](ask, engine)
     drug_name = name_of(engine.kb, drug, engine.kb.rvu(drug, ask.year)) or drug
-    first = f"Bill {drug} for the drug ({drug_name}) and {route.code} for giving it ({route.said})."
+    units = units_said(ask, engine, drug)
+    first = f"Bill {drug}{units} for the drug ({drug_name}) and {route.code} for giving it ({route.said})."
     ans.headline = first if ask.what == "describe" else f"{first} {ans.headline}"
     if engine.drug_finder.rules.facts:
         ans.sections.append(Section("How it is billed", [], " ".join(engine.drug_finder.rules.facts)))
     return ans
+
+
+# the dose a Level II long description ends with: "per 15 mg", "up to 50 mg", "10 mg"
+LONG_DOSE_RE = re.compile(r"(per |up to )?(\d{1,6}(?:\.\d{1,3})?) ?mg\s*$", re.IGNORECASE)
+
+
+def units_said(ask: Ask, engine: Engine, drug: str) -> str:
+    """" (4 units: 60 mg at 15 mg a unit)" when the question states one dose in mg and CMS's long description
+    (the HCPCS file, when imported) states the code's dose in mg; else "". A part of a unit counts as a unit."""
+    from bot.answers.drug_dose import DOSE_RE
+
+    doses = {float(m.group(1)) for m in DOSE_RE.finditer(ask.reading.text)}
+    long = engine.facility.hcpcs_long(drug) if len(doses) == 1 else None
+    m = LONG_DOSE_RE.search(long or "")
+    if m is None or float(m.group(2)) <= 0:
+        return ""
+    dose, per = doses.pop(), float(m.group(2))
+    n = max(1, math.ceil(dose / per - 1e-9))
+    how = "up to " if (m.group(1) or "").lower().startswith("up") else ""
+    return f" ({n} unit{'s' if n != 1 else ''}: {dose:g} mg at {how}{per:g} mg a unit)"
