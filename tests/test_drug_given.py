@@ -223,3 +223,24 @@ def test_the_dose_stated_gives_the_drugs_units_from_its_hcpcs_dose(hcpcs_engine,
     n = math.ceil(mg / per)
     assert ans.codes[1] == "96372"
     assert f"Bill {drug} ({n} unit{'s' if n != 1 else ''}: {mg} mg" in ans.headline
+
+
+@pytest.mark.parametrize(("question", "drug"), [
+    ("bicillin c-r im", "J0558"), ("what is the code for bicillin cr", "J0558"), ("bicillin l-a shot", "J0561"),
+    ("celestone shot", "J0702"), ("vistaril 25 mg IM", "J3410"), ("solu-cortef 100 mg iv push", "J1720"),
+])
+def test_a_brand_name_is_its_own_generics_code(full, hcpcs_long, question, drug):
+    ans = full.answer(question)
+    assert ans.status == "answered" and ans.codes[0] == drug
+
+
+def test_a_brand_name_of_two_products_asks_which(full):
+    """Bicillin L-A (benzathine penicillin) and Bicillin C-R (benzathine with procaine) have codes of their own."""
+    ans = full.answer("bicillin shot")
+    assert ans.status == "clarify" and {"J0558", "J0561"} <= set(ans.codes)
+
+
+def test_a_mixture_in_mg_gives_no_units(hcpcs_engine):
+    """J0702 states two doses (3 mg and 3 mg): a dose in mg cannot be divided by either."""
+    ans = hcpcs_engine.answer("celestone 6 mg IM")
+    assert ans.codes[0] == "J0702" and "unit" not in ans.headline.split(" for the drug")[0]

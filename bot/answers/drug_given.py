@@ -196,7 +196,8 @@ def units_said(ask: Ask, engine: Engine, drug: str) -> str:
     doses = {float(m.group(1)) for m in DOSE_RE.finditer(ask.reading.text)}
     long = engine.facility.hcpcs_long(drug) if len(doses) == 1 else None
     m = LONG_DOSE_RE.search(long or "")
-    if m is None or float(m.group(2)) <= 0:
+    if m is None or float(m.group(2)) <= 0 or len(re.findall(r"\d ?mg\b", long or "", re.IGNORECASE)) != 1:
+        # no dose in mg, or a mixture ("betamethasone acetate 3 mg and ... phosphate 3 mg"): units not said
         return ""
     dose, per = doses.pop(), float(m.group(2))
     n = max(1, math.ceil(dose / per - 1e-9))
