@@ -366,8 +366,9 @@ class Engine:
             # "shaved a 1.1 cm nevus off her back": the site and size choose the code; "... and an intermediate
             # repair of 2.5 cm": the repair is coded beside it
             repair = self.repair_finder.find(r.tokens, r.text) if not known_codes else None
+            beside = self._beside_sized(r, fy, sized) if not known_codes else []
             return make("sized", rule=sized, codes=known_codes, unknown_codes=unknown_codes,
-                        repair=repair if repair is not None and repair.one_code() else None)
+                        repair=repair if repair is not None and repair.one_code() else None, beside=beside)
         repair = self.repair_finder.find(r.tokens, r.text) if not known_codes else None
         if repair is not None and (r.has("rvu") or r.has("payment")) and repair.one_code():
             known_codes = [repair.one_code()]  # "wrvu for a simple repair of a 2 cm scalp laceration"
@@ -1054,6 +1055,34 @@ class Engine:
             near_codes = [counted.band.code]  # "trigger point injections in 2 muscles"
         return [c for c in named or (near_codes if len(near_codes) <= 3 else [])
                 if not self.drug_finder.rules.is_drug(c) and _is_procedure(fy, c)]
+
+    def _beside_sized(self, r: Reading, fy, sized) -> list[str]:
+        """The other procedures a lesion narrative states in clauses of their own ("shaved a 0.6 cm lesion off
+        the arm and did a punch biopsy of a second lesion on the back"): each clause that is not the sized
+        removal or its repair, read again by itself, naming one priced code outright. A clause whose words fit
+        several codes, or none, adds nothing (the removal is still answered), so no code is guessed."""
+        parts = [p for p in SPLIT_RE.split(r.text) if p and p.strip()]
+        if not 1 < len(parts) <= MAX_SIDES:
+            return []
+        family_codes = {c for site in sized.family.sites for c in site.codes}
+        found: list[str] = []
+        for part in parts:
+            sub = self.read(part)
+            if len([t for t in sub.tokens if not t.stop]) < 2:
+                continue
+            if self.size_finder.index.matches(sub.tokens) or self.repair_finder.index.matches(sub.tokens):
+                continue  # the removal itself, another lesion of the same kind, or the wound's repair
+            codes, _, ambiguous = self._codes_by_words(sub)
+            if len(codes) != 1 or ambiguous:
+                continue
+            code = codes[0]
+            if code in family_codes or code in found or replies.row_of(fy, code) is None or _is_visit(code):
+                continue
+            named_sites = self.sites.code_sites(code, self.index.aliases_of)
+            if named_sites and not named_sites & self.sites.sites({t.stem for t in sub.tokens}):
+                continue  # a code of an organ the clause never names (a cervical biopsy for "a biopsy on the back")
+            found.append(code)
+        return found
 
     def _procedure_beside_visit(self, r: Reading, fy, codes: list[str]) -> tuple[str, list[str]] | None:
         """(the procedure, the codes it may be instead) when the codes named by number are visits only and the

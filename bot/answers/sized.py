@@ -280,6 +280,14 @@ def answer(ask: Ask, engine: Engine) -> Answer:
         if repair_code not in codes:
             codes.append(repair_code)
             headline += f" Add {said_repair}."
+    if ask.beside and codes:  # "... and did a punch biopsy of a second lesion": its own code, and the edit
+        from bot.answers.beside import beside_sentences
+
+        said_beside, ncci_section = beside_sentences(ask, engine, codes[0])
+        headline += said_beside
+        codes += [c for c in ask.beside if c not in codes]
+        if ncci_section is not None:
+            sections.insert(0, ncci_section)
     priced = [c for c in codes if (c, "") in fy.rvus]
     facts = [Fact(c, f"global {fy.rvus[(c, '')].global_days}") for c in priced[:1]]
     if facts:

@@ -75,6 +75,7 @@ class Ask(Record, eq=False):
     after: bool = False  # for `visit_with_procedure`: the visit is after the procedure, in its global
     rule: object = None  # for `topic`, `situation`, `decline`: the YAML rule that applies (bot/answers/...)
     repair: object = None  # for `sized`: the wound repair the same narrative states (bot.answers.lengths.RepairMatch)
+    beside: list[str] = field(default_factory=list)  # for `sized`: other procedures the narrative states
     minutes: float | None = None  # for `anesthesia`: the anesthesia time the question states
     notes: list[str] = field(default_factory=list)  # said with any answer (e.g. a year not loaded)
     span: tuple[int, ...] = ()  # for `change`: (older year, newer year), or (newer,) when only one is loaded
