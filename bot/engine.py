@@ -50,6 +50,7 @@ from bot.lazylog import LazyLogger
 from bot.record import Record
 from bot.store import NcciTables, Store
 from bot.understanding.ask import Ask
+from bot.understanding.contradiction import contradiction
 from bot.understanding.entities import (
     Entities,
     PlaceFinder,
@@ -167,12 +168,15 @@ class Engine:
         self.index = name_index(kb, self.words, cache_dir, key, store)
         # Without an imported release, everyday names of other codes still tell us what was meant, so the
         # answer can say which code it is and that the full fee schedule needs importing.
+        # the JSON caches of objects hold the engine's own classes: their key has the code in it too, so a
+        # cache another version of cptbot wrote is never read as this one's
+        built_key = reading_key(key, seen=seen) if cache_dir is not None else ""
         self.outside_index = None if kb.imported else compiled(
-            cache_dir, "outside-index", key,
+            cache_dir, "outside-index", built_key,
             lambda: ProcedureIndex(kb.common_names.values(), self.words))
-        self._cache_dir, self._key = cache_dir, key  # for the indexes read on first use (modifier_index)
+        self._cache_dir, self._key = cache_dir, built_key  # for the indexes read on first use (modifier_index)
         # The hospital, ASC and anesthesia side (bot/facility): the imported facility files, our words for them.
-        self.facility = Facility(kb, self.words, facility_data, knowledge_dir, cache_dir, key)
+        self.facility = Facility(kb, self.words, facility_data, knowledge_dir, cache_dir, built_key)
         self.words.recording = not warm
         self.intent_matcher = IntentMatcher(self.intents, self.words)
         self.places = PlaceFinder(kb, self.words)
@@ -466,6 +470,11 @@ class Engine:
             what = next((i for i in ("payment", "rvu", "global") if r.has(i)), "describe")
             return make("drug_given", rule=given, what=what, codes=[given[0], given[1].code], settings=settings,
                         localities=localities, modifiers=[m for m in ent.modifiers if m in kb.modifiers])
+        if codes == ent.codes and len(codes) == 1:
+            ruled_out = contradiction(codes[0], self._content_said(r), self.index, self.words)
+            if ruled_out is not None:  # "fee for 20610 with ultrasound guidance": 20611 is the one with it
+                return make("clarify", candidates=[ruled_out.instead, codes[0]], subject=ruled_out.word,
+                            problem="contradicts_excluded" if ruled_out.excluded else "contradicts")
         if codes:
             return self._code_ask(r, make, codes, settings, localities, unknown_codes)
 
@@ -809,6 +818,13 @@ class Engine:
             return []
         said = self._said(r, close)
         return [c for c in close if c.code != chosen.code and said[chosen.code] < said[c.code]]
+
+    def _content_said(self, r: Reading) -> list[tuple[str, str]]:
+        """The question's content words as (stem with negations marked, word as written), intent words left out."""
+        marked = r.marked if r.marked is not None else [t.stem for t in r.tokens]
+        skip = {i for m in r.intents for i in m.positions}
+        return [(m, t.surface) for i, (t, m) in enumerate(zip(r.tokens, marked, strict=True))
+                if m and not t.stop and i not in skip]
 
     def name_stems(self, code: str) -> set[str]:
         """Every content stem of `code`'s names (those that exclude nothing): the words a question spends on

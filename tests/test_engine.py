@@ -340,3 +340,23 @@ def test_a_changed_loader_is_not_answered_from_the_knowledge_its_old_self_cached
     assert after != before
     Engine.load(data_dir=tmp_path)
     assert list((tmp_path / "cache").glob(f"knowledge-{after}.json"))
+
+
+def test_the_caches_of_built_objects_are_not_read_by_another_version_of_the_code(tmp_path, monkeypatch):
+    """The modifier index and the facility words are objects of the engine's own classes: a cache another
+    version wrote (here: a changed module) is built again, never decoded into this version's classes."""
+    from bot import catalog
+    from bot.engine import Engine
+
+    def built() -> set[str]:
+        engine = Engine.load(data_dir=tmp_path)
+        engine.answer("what does modifier 26 mean")  # reads the modifier index
+        engine.answer("what does the hospital get for 45378")  # reads the facility words
+        return {p.name for p in (tmp_path / "cache").glob("*.json")
+                if p.name.startswith(("modifier-index-", "facility-words-"))}
+
+    first = built()
+    assert len(first) == 2
+    monkeypatch.setattr(catalog, "code_stamp", lambda: "bot/facility/service.py:1:2")  # as after an edit
+    second = built()
+    assert len(second) == 2 and not first & second

@@ -47,6 +47,43 @@ def test_a_negated_word_excludes_the_codes_that_name_it(full, cms_rvus, question
     assert not_code not in answer.codes
 
 
+@pytest.mark.parametrize(("question", "code", "not_code"), [
+    # CMS: 20611 is the joint injection or aspiration with ultrasound guidance, 20610 the one without; the
+    # everyday names of 20610 ("knee injection", "arthrocentesis") say nothing of ultrasound
+    ("arthrocentesis knee with ultrasound", "20611", "20610"),
+    ("knee aspiration with ultrasound", "20611", "20610"),
+    ("medicare fee for a knee injection with ultrasound", "20611", "20610"),
+    ("knee injection without ultrasound", "20610", "20611"),
+])
+def test_a_code_whose_descriptor_excludes_what_is_asked_is_not_named_by_its_other_names(
+        full, cms_rvus, question, code, not_code):
+    assert "w/us" in descriptor(cms_rvus, "20611") and "w/o us" in descriptor(cms_rvus, "20610")
+    answer = full.answer(question)
+    assert answer.codes[:1] == [code], (answer.status, answer.codes)
+    assert not_code not in answer.codes
+
+
+def test_a_name_that_agrees_with_the_question_keeps_its_code(engine):
+    """A code is held to a name that excludes a word only when none of its names says it as asked."""
+    from bot.records import CodeEntry
+    from bot.understanding.procedures import ProcedureIndex
+
+    index = ProcedureIndex([
+        CodeEntry("A0001", "joint injection without ultrasound", synonyms=("knee injection",)),
+        CodeEntry("A0002", "joint injection with ultrasound", synonyms=("ultrasound guided knee injection",)),
+        CodeEntry("A0003", "notice waiver without signature", synonyms=("notice waiver signature missing",)),
+    ], engine.words)
+
+    def best(text: str) -> str | None:
+        stems = set(engine.words.content_stems(text))
+        found = index.search(stems, stems)
+        return found[0].code if found else None
+
+    assert best("knee injection with ultrasound") == "A0002"
+    assert best("knee injection without ultrasound") == "A0001"
+    assert best("notice waiver signature") == "A0003"  # its other name says "signature" as asked
+
+
 def test_names_remembered_from_earlier_questions_give_the_same_answers(imported):
     """The index keeps the names it has fetched: a question answered after others that fetched many of the same
     names is answered as by an engine that has read none yet."""
@@ -156,3 +193,25 @@ def test_among_near_ties_the_one_name_that_says_the_rarest_word_is_chosen(full, 
     assert "bartholins" in descriptor(cms_rvus, "56420") and "bartholin" not in descriptor(cms_rvus, "10060")
     answer = full.answer("incision and drainage of a bartholin abscess")
     assert answer.status == "answered" and answer.codes[:1] == ["56420"], (answer.status, answer.codes)
+
+
+@pytest.mark.parametrize(("question", "named", "instead"), [
+    ("medicare fee for 20610 with ultrasound guidance", "20610", "20611"),
+    ("wrvu 20611 without ultrasound", "20611", "20610"),
+    ("20600 with ultrasound", "20600", "20604"),  # three pairs share one short name: the sibling by number
+])
+def test_a_code_named_by_number_that_the_words_rule_out_is_asked_about_not_priced(
+        full, cms_rvus, question, named, instead):
+    said_with = "with ultrasound" in question
+    assert ("w/o us" in descriptor(cms_rvus, named)) == said_with
+    assert ("w/us" in descriptor(cms_rvus, instead)) == said_with
+    answer = full.answer(question)
+    assert answer.status == "clarify" and answer.codes[:2] == [instead, named]
+    assert named in answer.headline and instead in answer.headline and "$" not in answer.headline
+
+
+def test_a_code_named_by_number_whose_words_agree_is_answered(full):
+    for question in ("what does 20610 pay", "20611 with ultrasound guidance wrvu", "20610 without ultrasound"):
+        code = next(w for w in question.split() if w.isdigit())
+        answer = full.answer(question)
+        assert answer.status == "answered" and answer.codes[:1] == [code], (question, answer.status, answer.codes)

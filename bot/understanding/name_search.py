@@ -246,14 +246,40 @@ class NameSearch:
             for a, b in pairs:
                 found |= self._postings(token(a)) & self._postings(token(b))
             ids = sorted(found)[:2 * BUDGET]
-            cached = self._rows
-            missing = [i for i in ids if i not in cached]
-            if missing:
-                for i, code, alias, stems_text, weight, primary in self._con.execute(
-                        f"SELECT id, code, alias, stems, weight, is_primary FROM name_alias "
-                        f"WHERE id IN ({','.join('?' * len(missing))})", missing):
-                    cached[i] = (code, alias, tuple(map(sys.intern, stems_text.split())), weight, bool(primary))
+            return self._rows_of(ids)
+
+    def _rows_of(self, ids: list[int]) -> list[Row]:
+        """The names with these ids, read once each. The caller holds the lock."""
+        cached = self._rows
+        missing = [i for i in ids if i not in cached]
+        if missing:
+            for i, code, alias, stems_text, weight, primary in self._con.execute(
+                    f"SELECT id, code, alias, stems, weight, is_primary FROM name_alias "
+                    f"WHERE id IN ({','.join('?' * len(missing))})", missing):
+                cached[i] = (code, alias, tuple(map(sys.intern, stems_text.split())), weight, bool(primary))
         return [cached[i] for i in ids]
+
+    def _contradicted(self, stems: set[str], rows: list[Row]) -> dict[str, float]:
+        """As `ProcedureIndex.contradicted`: code -> the weight of the question's words one of its names
+        excludes (or names, when the question excludes them) and none of its names fetched (`rows`) says as
+        the question does. Only names holding such a word are read."""
+        against: dict[str, dict[str, float]] = {}
+        for s in stems:
+            if self._weights.get(opposite(s)) is None:  # no name holds it (loaded by `_fetch`)
+                continue
+            w = self.weight(s)
+            with self._lock:
+                found = self._rows_of(sorted(self._postings(token(opposite(s))))[:2 * BUDGET])
+            for code, *_ in found:
+                against.setdefault(code, {})[token(s)] = w
+        if not against:
+            return {}
+        for code, _, alias_tokens, _, _ in rows:
+            words = against.get(code)
+            if words:
+                for t in [t for t in words if t in alias_tokens]:
+                    del words[t]
+        return {code: max(words.values()) for code, words in against.items() if words}
 
     def _postings(self, tok: str) -> frozenset[int]:
         """The ids of the names that use one token: one FTS5 query the first time (at most ~1,200 ids, for
@@ -269,6 +295,7 @@ class NameSearch:
         rows = self._fetch(stems)
         if not rows:
             return []
+        contradicted = self._contradicted(stems, rows)
         # what each token of a name adds to (got, got_content, penalty): a question word its weight (to both
         # when it is content), the negated form of one the same weight as a penalty; looked up once here
         # rather than for every word of every name fetched
@@ -293,6 +320,8 @@ class NameSearch:
                     penalty += p
             if got < need * alias_w - 1e-9:
                 continue
+            if code in contradicted:
+                penalty = max(penalty, contradicted[code])
             scored = score_alias(got, got_content, penalty, alias_w, content_w, loose)
             if scored is None:
                 continue

@@ -167,10 +167,11 @@ class ProcedureIndex:
         if not got:
             return []
         content_w = sum(self.weight(s) for s in content)
+        contradicted = self.contradicted(stems)
         best: dict[str, Candidate] = {}
         for idx, g in got.items():
-            scored = score_alias(g, got_content.get(idx, 0.0), penalty.get(idx, 0.0), self._alias_weight[idx],
-                                 content_w, loose)
+            against = max(penalty.get(idx, 0.0), contradicted.get(self._code[idx], 0.0))
+            scored = score_alias(g, got_content.get(idx, 0.0), against, self._alias_weight[idx], content_w, loose)
             if scored is None:
                 continue
             score, q_cov = scored
@@ -180,6 +181,30 @@ class ProcedureIndex:
                 best[code] = Candidate(code, round(score, 4), self._text[idx], primary, round(q_cov, 4))
         return sorted(best.values(), key=lambda c: (-c.score, not c.primary, c.code))
 
+
+    def contradicted(self, stems: set[str]) -> dict[str, float]:
+        """Code -> the weight of the question's words that one of its names excludes, or names when the
+        question excludes them, taken for the code as a whole unless another of its names says that word
+        as the question does.
+
+        A code whose own descriptor says "without ultrasound" is not what "knee injection with ultrasound"
+        asks for, even by an everyday name ("knee injection") that says nothing of ultrasound; nor is one
+        named "with ultrasound" what "... without ultrasound" asks for. A name that puts its negation after
+        the word ("ABN not on file") is not read as excluding it, so a code with any name that agrees is
+        not held to the one that seems not to.
+        """
+        out: dict[str, float] = {}
+        for s in stems:
+            against = self._by_stem.get(opposite(s))
+            if not against:
+                continue
+            agreeing = {self._code[idx] for idx in self._by_stem.get(s, ())}
+            w = self.weight(s)
+            for idx in against:
+                code = self._code[idx]
+                if code not in agreeing:
+                    out[code] = max(out.get(code, 0.0), w)
+        return out
 
     def spot(self, stems_at: list[tuple[int, str]], min_cover: float = 0.75, slack: int = 3) -> list[Spot]:
         """Every alias named *somewhere* in a long text, each at the place it is named.
