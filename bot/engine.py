@@ -63,6 +63,7 @@ from bot.understanding.entities import (
 from bot.understanding.intents import IntentMatcher, load_intents
 from bot.understanding.procedures import Candidate, ProcedureIndex, close_calls
 from bot.understanding.reading import Reading, split_stems
+from bot.understanding.sides import SIDE_STEMS, Sides
 from bot.understanding.sites import SiteChecker
 from bot.understanding.words import Words, clean
 
@@ -185,6 +186,7 @@ class Engine:
         self.decline_finder = DeclineFinder(kb.declines, self.words)
         self.size_finder = SizeFinder(kb.lesion_sizes, self.words)
         self.repair_finder = RepairFinder(kb.repair_lengths, self.words)
+        self.sides = Sides(kb.lexicon.sides, self.words.content_stems)
         self.sites = SiteChecker(kb.anatomic_sites, self.words.content_stems)
         self.drug_finder = DrugGivenFinder(kb.drug_rules or DrugRules(), self.words)
         self.dosed_finder = drug_dose.DosedFinder(self.drug_finder.rules.by_dose, self.words)
@@ -379,7 +381,14 @@ class Engine:
         elif repair is not None:
             # "simple repair of 2 cm and 3 cm lacerations of the arm": one code for the site group's total
             return make("repair", rule=repair)
-        ruled = self._rule_ask(r, make, known_codes, unknown_codes, fy, ctx)
+        sided = self._sided(r, fy) if not ent.codes else None
+        if sided is not None:
+            notes.append(sided[1])
+        if sided is not None and len(sided[0]) > 1:
+            # "MRI of both breasts": both sides have their own code, and the contrast is not said: ask which
+            return make("clarify", candidates=sided[0])
+        # "bilateral breast MRI with contrast": the both-sides code, not the one-side code with 50
+        ruled = self._rule_ask(r, make, known_codes, unknown_codes, fy, ctx) if sided is None else None
         if ruled is not None:
             return ruled
         if r.has("conversion_factor") and not known_codes:
@@ -398,11 +407,12 @@ class Engine:
             others = self._procedures_beside(r, fy, dosed.names)
             route = self.drug_finder.route(r, dosed.codes[0].code) if not others else None
             return make("drug_dose", rule=drug_dose.match(dosed, r, route), codes=others)
-        exchanged = self._exchange_ask(r, make, fy, ctx) if not ent.codes else None
+        exchanged = self._exchange_ask(r, make, fy, ctx) if not ent.codes and sided is None else None
         if exchanged is not None:
             return exchanged
-        codes: list[str] = list(known_codes)
-        if codes and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures", "compare", "which_code")):
+        codes: list[str] = list(known_codes) + (sided[0] if sided is not None else [])
+        if codes and sided is None and any(r.has(i) for i in ("visit_with_procedure", "multiple_procedures",
+                                                              "compare", "which_code")):
             # "can I bill 99213 with an EMB same day": one code by number, another by name.
             named, _, _ = self._codes_by_words(r)
             codes += [c for c in named if c not in codes and replies.row_of(fy, c) is not None]
@@ -413,10 +423,10 @@ class Engine:
                         intent="visit_with_procedure", settings=self._settings(ent, ctx),
                         modifiers=[m for m in ent.modifiers if m in kb.modifiers],
                         after=bool(re.search(AFTER_WORDS, r.text, re.I)))
-        if codes and not (repair is not None and codes == [repair.one_code()]):
+        if codes and sided is None and not (repair is not None and codes == [repair.one_code()]):
             # "what is CPT code 20610 for SI joint injection": words naming another procedure outright
             codes += [c for c in self._spotted(r) if c not in codes]
-        if r.has("modifier_which") and not ent.codes and not ent.modifiers and not (
+        if r.has("modifier_which") and not ent.codes and sided is None and not ent.modifiers and not (
                 r.has("payment") and len(self._codes_by_words(r)[0]) == 1):
             # "which modifier when the patient returns to the OR": the situation's words can also fit a
             # procedure's name, but the person asked for a modifier, so the modifiers are searched first.
@@ -1071,6 +1081,82 @@ class Engine:
             near_codes = [counted.band.code]  # "trigger point injections in 2 muscles"
         return [c for c in named or (near_codes if len(near_codes) <= 3 else [])
                 if not self.drug_finder.rules.is_drug(c) and _is_procedure(fy, c)]
+
+    def _sided(self, r: Reading, fy) -> tuple[list[str], str] | None:
+        """(the codes, a sentence saying why) when the words name a procedure CMS codes once for one side and
+        once for both (bot/understanding/sides.py): the side said picks each pair's code; with no side said,
+        both codes of each pair, to ask which. Of the codes the words fit, only those whose names say the most
+        of the question's words are weighed ("bilateral breast MRI with contrast" is not a breast CT). None
+        when none of those has such a sibling."""
+        codes, _, ambiguous = self._codes_by_words(r)
+        said = self.sides.said(r.text)
+        asked = set(r.stems()[1]) - self.sides.words() - set(SIDE_STEMS)
+        every = getattr(self.index, "names_with_all", None)  # the imported names' index (FTS5)
+        family = [c for c, alias in every(asked) if self.sides.side_of(alias)[0] is not None] \
+            if every is not None and len(asked) >= 2 and not codes else []
+        pool = codes or list(dict.fromkeys([*(c.code for c in ambiguous),
+                                            *(c.code for c in self._loose_best(r, fy, said)), *family]))
+        if not pool:
+            return None
+        cover = {c: max((len(asked & self.sides.side_of(a)[1]) for a in self.index.aliases_of(c)), default=0)
+                 for c in pool}
+        best = max(cover.values())
+        top = [c for c in pool if cover[c] == best]
+        pairs: list[dict[str, str]] = []
+        plain: list[str] = []
+        for code in top:
+            pair = self._side_pair(code, fy)
+            if pair is None:
+                plain.append(code)
+            elif pair not in pairs:
+                pairs.append(pair)
+        if not pairs:
+            return None
+        if said is None:
+            listed = [c for pair in pairs for c in (pair["unilateral"], pair["bilateral"])] + plain
+            return listed, "CMS codes this procedure on one side and on both sides with different codes."
+        chosen = list(dict.fromkeys(pair[said] for pair in pairs))
+        other = "unilateral" if said == "bilateral" else "bilateral"
+        others = ", ".join(pair[other] for pair in pairs)
+        if said == "unilateral":
+            why = f"For one side CMS has its own code ({others} {'is' if len(pairs) == 1 else 'are'} both sides)."
+        else:
+            row = fy.rvus.get((chosen[0], ""))
+            why = (f"For both sides CMS has its own code ({others} {'is' if len(pairs) == 1 else 'are'} one side)"
+                   + (": it already means both sides, so no modifier 50 (bilateral indicator 2)."
+                      if row is not None and row.bilateral == "2" and len(chosen) == 1 else "."))
+        return chosen + plain, why
+
+    def _loose_best(self, r: Reading, fy, side: str | None = None) -> list[Candidate]:
+        """The priced codes the loose search finds, the ones explaining most of the question first; with the
+        side said in the names' own word too ("MRI of both breasts" searched as bilateral as well)."""
+        found = self._searched(r, loose=True)
+        if side is not None:
+            stems, content = r.stems()
+            stem = next(s for s, name in SIDE_STEMS.items() if name == side)
+            found = [*found, *self._same_site(stems, self.index.search({*stems, stem}, {*content, stem},
+                                                                        loose=True))]
+        loose = [c for c in found if replies.row_of(fy, c.code) is not None]
+        loose.sort(key=lambda c: (-c.explains, -c.score, c.code))
+        return loose[:MAX_SIDES]
+
+    def _side_pair(self, code: str, fy) -> dict[str, str] | None:
+        """{"unilateral": code, "bilateral": code} when `code`'s name says a side and another priced code's name
+        says the other side and otherwise the same words; None otherwise."""
+        for alias in self.index.aliases_of(code):
+            side, rest = self.sides.side_of(alias)
+            if side is None:
+                continue
+            other = "unilateral" if side == "bilateral" else "bilateral"
+            stem = next(s for s, name in SIDE_STEMS.items() if name == other)
+            every = getattr(self.index, "names_with_all", None)
+            named = every({*rest, stem}) if every is not None else [
+                (c.code, c.alias) for c in self.index.search({*rest, stem}, {*rest, stem})]
+            for sibling, name in named:
+                if sibling != code and self.sides.side_of(name) == (other, rest) \
+                        and replies.row_of(fy, sibling) is not None:
+                    return {side: code, other: sibling}
+        return None
 
     def _beside_sized(self, r: Reading, fy, sized) -> list[str]:
         """The other procedures a lesion narrative states in clauses of their own ("shaved a 0.6 cm lesion off

@@ -88,6 +88,7 @@ class Lexicon(Record, eq=False):
     settings: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "office"/"facility" -> phrases
     relative_years: dict[str, int] = field(default_factory=dict)  # "last year" -> -1 (from the newest year)
     negations: frozenset[str] = frozenset()  # "without", "no": the words after them are excluded, not named
+    sides: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "bilateral"/"unilateral" -> phrases
 
 
 class Places(Record, eq=False):
@@ -357,13 +358,22 @@ def _load_lexicon(root: Path, problems: Problems) -> Lexicon:
                          "must list the words that name this place of service")
             continue
         settings[name] = tuple(w.lower() for w in words)
+    sides: dict[str, tuple[str, ...]] = {}
+    raw_sides = doc.get("sides", {}) if isinstance(doc, dict) else {}
+    for name in ("bilateral", "unilateral"):
+        words = raw_sides.get(name, []) if isinstance(raw_sides, dict) else None
+        if is_text_list(words):
+            problems.add(disp, doc.line_of("sides") if isinstance(doc, LineMap) else 1, name, "sides",
+                         "must list the words that say which sides a procedure was done on")
+            continue
+        sides[name] = tuple(w.lower() for w in words)
     negations = doc.get("negations", []) if isinstance(doc, dict) else []
     if is_text_list(negations):
         problems.add(disp, doc.line_of("negations"), "(file)", "negations", is_text_list(negations) or "")
         negations = []
     return Lexicon(equivalents=equivalents, stopwords=frozenset(w.lower() for w in stop),
                    negations=frozenset(w.lower() for w in negations),
-                   rewrites=_mapping(doc, "rewrites", disp, problems), settings=settings,
+                   rewrites=_mapping(doc, "rewrites", disp, problems), settings=settings, sides=sides,
                    # phrase -> years before (negative) or after the newest fee schedule year
                    relative_years=_mapping(doc, "relative_years", disp, problems, _is_whole_number,
                                            "must map a phrase to a whole number of years (e.g. last year: -1)",

@@ -47,6 +47,11 @@ def pricing_modifiers(ask: Ask, engine: Engine, code: str, row_modifier: str) ->
         naming = engine.name_stems(code)  # the words that name the code are not a modifier's situation
         top = close_calls(engine.modifier_index.search(every - naming, content - naming))[:1]
         asked += [c.code for c in top if c.code in PRICING_MODIFIERS and c.code not in ("52", "53")]
+    named = {ent.code_modifiers.get(code, ""), *ent.modifiers}
+    if "50" not in named and any(engine.sides.side_of(a)[0] for a in engine.index.aliases_of(code)):
+        # "MRI of both breasts" answered by the code that itself says both sides (or one): the words said
+        # which code, not a modifier 50 on it
+        asked = [m for m in asked if m not in ("50", "RT+LT")]
     return [m for m in dict.fromkeys(asked) if m in PRICING_MODIFIERS]
 
 

@@ -331,6 +331,14 @@ class NameSearch:
                 best[code] = Candidate(code, round(score, 4), alias, primary, round(q_cov, 4))
         return sorted(best.values(), key=lambda c: (-c.score, not c.primary, c.code))
 
+    def names_with_all(self, stems: set[str]) -> list[tuple[str, str]]:
+        """(code, name) of the names fetched for `stems` that say every one of them (or its negated form):
+        the members of a family the question names in few words, however many other words their names hold
+        (the search proper leaves out a name the question says too little of)."""
+        wanted = [(token(s), token(opposite(s))) for s in stems]
+        return [(code, alias) for code, alias, alias_tokens, _, _ in self._fetch(stems)
+                if all(a in alias_tokens or b in alias_tokens for a, b in wanted)]
+
     def spot(self, stems_at: list[tuple[int, str]], min_cover: float = 0.75, slack: int = 3) -> list[Spot]:
         """As `ProcedureIndex.spot`, over the names FTS5 fetches for the text's words."""
         where: dict[str, list[int]] = {}
