@@ -961,7 +961,9 @@ class Engine:
         fy = self.kb.years[self._year(r)]
         taken: list[tuple[int, str]] = []
         covered: set[int] = set()
-        for spot in self._same_site(r.stems()[0], self.index.spot(stems_at)):
+        spots = self._same_site(r.stems()[0], self.index.spot(stems_at))
+        where: dict[str, frozenset[int]] = {}
+        for spot in spots:
             if spot.weight < MIN_SPOT_WEIGHT * self.index.rare_weight:
                 break
             if any(spot.code == c for _, c in taken):
@@ -976,8 +978,36 @@ class Engine:
             if any(spot.alias in self.index.aliases_of(c) for _, c in taken):
                 continue  # a name several codes share names no further procedure once one of them is taken
             taken.append((min(spot.positions), spot.code))
+            where[spot.code] = spot.positions
             covered |= spot.positions
-        return [c for _, c in sorted(taken)]
+        return [c for _, c in sorted(self._unshared(taken, where, spots, fy, marked))]
+
+    def _unshared(self, taken: list[tuple[int, str]], where: dict[str, frozenset[int]], spots: list,
+                  fy, marked: list[str]) -> list[tuple[int, str]]:
+        """A word said once belongs to one procedure: "hysteroscopic myomectomy plus D&C" is the hysteroscopic
+        myomectomy and a D&C, not a second hysteroscopy (the one "with D&C"). A procedure taken whose name
+        shares a word with another's gives way to the code named by its other words alone, when one is; the
+        last taken first, so of two that could, the first keeps the word."""
+        out = list(taken)
+        bases = self._family_members(fy) if len(out) > 1 else {}  # the scopes' own codes ("hysteroscopy")
+        for i in range(len(out) - 1, -1, -1):
+            _, code = out[i]
+            others = set().union(*(where[c] for j, (_, c) in enumerate(out) if j != i)) if len(out) > 1 else set()
+            rest = where[code] - others
+            if not rest or rest == where[code]:
+                continue
+            names = {c for _, c in out}
+            families = {_family(fy, c) for j, (_, c) in enumerate(out) if j != i}
+            said = {marked[p] for p in rest}
+            # a code named whole by those words and done without a scope (the scope said went to the other)
+            exact = next((s for s in spots if s.positions == rest and s.code not in names
+                          and replies.row_of(fy, s.code) is not None and not _scoped(fy, s.code)
+                          and s.code not in bases and _family(fy, s.code) not in families
+                          and set(self.words.content_stems(s.alias)) <= said), None)
+            if exact is not None:
+                out[i] = (min(exact.positions), exact.code)
+                where[exact.code] = exact.positions
+        return out
 
     def _outside_code(self, r: Reading) -> str | None:
         """The code outside the curated set that the words clearly name, or the few they name equally ("20552 or
@@ -1244,6 +1274,18 @@ def _is_procedure(fy, code: str) -> bool:
     """A code with a surgical global period, the kind a same-day or post-op visit is judged against."""
     row = fy.rvus.get((code, ""))
     return row is not None and row.global_days in SURGICAL_GLOBALS
+
+
+def _family(fy, code: str) -> str:
+    """The scope family a code belongs to (its endoscopic base), or the code itself."""
+    row = fy.rvus.get((code, ""))
+    return (row.endo_base if row is not None and row.endo_base else code)
+
+
+def _scoped(fy, code: str) -> bool:
+    """Whether a code is a scope's own procedure (the RVU file's endoscopy indicator 3: a base or a member)."""
+    row = fy.rvus.get((code, ""))
+    return row is not None and (row.mult_proc == "3" or bool(row.endo_base))
 
 
 def _is_visit(code: str) -> bool:
