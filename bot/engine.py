@@ -867,6 +867,19 @@ class Engine:
         return self._families[key]
 
     def _refine(self, r: Reading, codes: list[str]) -> list[str]:
+        """The codes a narrative names, each family's member chosen (`_refine_members`), without the part of a
+        test whose complete code is named too ("stress test, supervision and interpretation": 93015 holds the
+        interpretation, 93018 is not billed beside it)."""
+        out = self._refine_members(r, codes)
+        if r.has("compare") or len(out) < 2:
+            return out
+        from bot.answers.topics import test_parts
+
+        fy = self.kb.years[self._year(r)]
+        parts = {p for c in out for p in test_parts(fy, c)}
+        return [c for c in out if c not in parts]
+
+    def _refine_members(self, r: Reading, codes: list[str]) -> list[str]:
         """A family's base code named ("colposcopy") becomes the member whose extra words the question also
         says anywhere ("... I took a cervical biopsy": 57455; "biopsy and ECC": 57454). A member counts only
         when every word its name adds to the base's is in the question; the most such words wins."""

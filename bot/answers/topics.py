@@ -272,6 +272,16 @@ def _family(fy: FeeYear, code: str) -> tuple[dict[str, str], list[str]]:
     return out, [m for _, m, _ in members if m not in out.values()]
 
 
+def test_parts(fy: FeeYear, code: str) -> list[str]:
+    """The codes of the parts of a test (PC/TC indicators 2 and 3, and the family's other members) when `code`
+    is the complete test (indicator 4); [] otherwise."""
+    row = fy.rvus.get((code, ""))
+    if row is None or row.pctc != "4":
+        return []
+    family, more = _family(fy, code)
+    return [c for c in (*family.values(), *more) if c != code]
+
+
 def _components(call: HookCall) -> HookResult:
     """The code (or modifier) for the part of a test the topic is about, from the named test's PC/TC
     indicator in the loaded fee schedule: separate codes (indicators 2/3/4) or modifiers 26/TC (indicator 1)."""
