@@ -80,6 +80,9 @@ class Family(Record, eq=False):
     facts: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     add_margins: bool = False  # excisions: the size coded is the lesion plus twice the narrowest margin stated
+    # a lesion whose pathology is not said: the families (benign, malignant) whose codes are given side by side,
+    # their sites and bands read from the first of them
+    by_pathology: tuple[Family, ...] = ()
 
 
 def _is_bands(value: Any) -> str | None:
@@ -100,14 +103,31 @@ def _is_sites(value: Any) -> str | None:
 
 
 SPEC = {"id": (is_text, True), "title": (is_text, True), "when": (patterns_problem, True),
-        "bands": (_is_bands, True), "sites": (_is_sites, True), "measure": (is_text, True),
-        "facts": (is_text_list, False), "unless": (patterns_problem, False), "add_margins": (is_flag, False)}
+        "bands": (_is_bands, False), "sites": (_is_sites, False), "measure": (is_text, True),
+        "facts": (is_text_list, False), "unless": (patterns_problem, False), "add_margins": (is_flag, False),
+        "by_pathology": (is_text_list, False)}
 
 
 def load_families(root: Path, problems: Problems) -> tuple[Family, ...]:
     """Read `knowledge/lesion_sizes.yaml`; problems go to `problems` as file:line: entry: field: what."""
-    out = []
+    out: list[Family] = []
     for e in load_entries(root, FILE, "families", SPEC, problems):
+        if "by_pathology" in e:
+            named = [next((f for f in out if f.id == i), None) for i in e["by_pathology"]]
+            if len(named) < 2 or any(f is None for f in named) or "bands" in e or "sites" in e:
+                problems.add(f"knowledge/{FILE}", e.line_of("by_pathology"), e["id"], "by_pathology",
+                             "must name two or more families listed above it, and give no bands or sites")
+                continue
+            first = named[0]
+            out.append(Family(id=e["id"], title=text(e, "title"), when=texts(e, "when"), bands=first.bands,
+                              sites=first.sites, measure=text(e, "measure"), facts=texts(e, "facts"),
+                              unless=texts(e, "unless"), add_margins=first.add_margins,
+                              by_pathology=tuple(f for f in named if f is not None)))
+            continue
+        if "bands" not in e or "sites" not in e:
+            problems.add(f"knowledge/{FILE}", e.line_of("id"), e["id"], "bands",
+                         "a family needs `bands` and `sites` (or `by_pathology`)")
+            continue
         bands = tuple(float(b) for b in e["bands"])
         sites = tuple(Site(str(s["name"]), tuple(str(w) for w in s["words"]), tuple(s["codes"])) for s in e["sites"])
         if any(len(s.codes) != len(bands) + 1 for s in sites):
@@ -247,6 +267,16 @@ def answer(ask: Ask, engine: Engine) -> Answer:
                     + "; ".join(f"{code} for {size:g} cm on the {site.name} ({_band_name(family, _band(family, size))})"
                                 for size, site, code in each) + ".")
         codes = list(dict.fromkeys(code for _, _, code in each))
+    elif family.by_pathology and match.site is not None and match.size is not None:
+        # "excised a 1.2 cm lesion on the arm": benign and malignant excisions are different codes, and the
+        # pathology report decides; both are named, never one guessed
+        i = _band(family, match.size)
+        at = family.sites.index(match.site)
+        each = [(f, f.sites[at].codes[i]) for f in family.by_pathology]
+        headline = ("The pathology report decides: " + "; ".join(
+            f"{code} if it is a {f.title.lower().removeprefix('excision of a ')}" for f, code in each)
+            + f" ({match.site.name}, {_band_name(family, i)}, {match.size:g} cm excised diameter).")
+        codes = [code for _, code in each]
     elif match.site is not None and match.size is not None:
         i = _band(family, match.size)
         code = match.site.codes[i]
@@ -265,14 +295,21 @@ def answer(ask: Ask, engine: Engine) -> Answer:
             headline = said
         codes = [code, *(c for c in named if c != code)]
     elif match.site is not None:
-        codes = list(match.site.codes)
-        headline = (f"For {family.title.lower()} on the {match.site.name}, the code depends on the size: "
-                    + "; ".join(f"{c} {_band_name(family, i)}" for i, c in enumerate(codes)) + ".")
+        at = family.sites.index(match.site)
+        codes, parts = [], []
+        for f in family.by_pathology or (family,):
+            codes += f.sites[at].codes
+            parts.append(f"for {f.title.lower()} on the {match.site.name}, the code depends on the size: "
+                         + "; ".join(f"{c} {_band_name(f, i)}" for i, c in enumerate(f.sites[at].codes)) + ".")
+        headline = " ".join(p[0].upper() + p[1:] for p in parts)
     else:
         i = _band(family, match.size or 0)
-        codes = [s.codes[i] for s in family.sites]
-        headline = (f"For {family.title.lower()} of {_band_name(family, i)}, the code depends on the site: "
-                    + "; ".join(f"{s.codes[i]} {s.name}" for s in family.sites) + ".")
+        codes, parts = [], []
+        for f in family.by_pathology or (family,):
+            codes += [s.codes[i] for s in f.sites]
+            parts.append(f"for {f.title.lower()} of {_band_name(f, i)}, the code depends on the site: "
+                         + "; ".join(f"{s.codes[i]} {s.name}" for s in f.sites) + ".")
+        headline = " ".join(p[0].upper() + p[1:] for p in parts)
     if ask.repair is not None:  # the closure of the excision site: a code of its own beside the excision
         from bot.answers.lengths import repair_sentence
 
