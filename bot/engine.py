@@ -450,6 +450,9 @@ class Engine:
             if counted is not None and counted.band is not None and not counted.more_units:
                 # "trigger point injections in 3 muscles": the count or time stated picks the family member
                 codes, ambiguous = [counted.band.code], []
+                unit = counted.family.counted.split()[0]  # "minutes" of "minutes of total time ..."
+                notes.append(f"{counted.amount} {counted.family.counted}: {counted.band.code} "
+                             f"({counted.band.said(unit)}).")
             elif counted is not None and not (r.has("rvu") or r.has("payment")):
                 return make("quantity", rule=counted)  # add-on units past the last band, or no band fits
             if ambiguous:
@@ -540,6 +543,11 @@ class Engine:
             if named and (any(r.has(i) for i in ("rvu", "payment", "which_code"))
                           or all(_is_procedure(fy, c) for c in named)):
                 topics = []
+        if topics and not known_codes and not topics[0][1].about_codes:
+            named, _, near = self._codes_by_words(r)
+            counted = choose(self.kb.quantities, [c.code for c in near] or named, r.text, _said(r))
+            if counted is not None and counted.band is not None and not counted.more_units:
+                topics = []  # "what level is a 25 minute established office visit": the time stated picks it
         found = self.situation_finder.find(r.tokens)
         if not topics and not found:
             return None

@@ -207,3 +207,21 @@ def test_a_family_whose_sibling_the_question_names_gives_way_to_that_sibling(ful
 def test_a_visit_time_outside_every_band_of_the_family_named_is_said(full):
     ans = full.answer("established office visit 5 minutes")
     assert ans.status != "answered" and not any(c.startswith("9920") for c in ans.codes)
+
+
+@pytest.mark.parametrize(("question", "family", "n"), [
+    ("what level is a 25 minute established office visit", "office_visit_time_established", 25),
+    ("established patient, 35 minutes total time, which E/M code?", "office_visit_time_established", 35),
+    ("what level is a 50 minute new patient office visit", "office_visit_time_new", 50),
+    ("what E/M level for 20 minutes with a new patient", "office_visit_time_new", 20),
+])
+def test_a_time_stated_names_the_level_rather_than_the_general_rule(full, kb, question, family, n):
+    ans = full.answer(question)
+    code = band_code(kb, family, n)
+    assert ans.status == "answered" and ans.codes[:1] == [code]
+    assert f"{n} minutes" in ans.headline and f": {code} (" in ans.headline
+
+
+def test_without_a_time_the_level_question_is_still_the_rule(full):
+    ans = full.answer("how do I choose an office visit level")
+    assert ans.intent == "topic" and not ans.codes

@@ -214,7 +214,9 @@ def _words(text_: str) -> set[str]:
 
 
 def _title_words(family: Family) -> set[str]:
-    return _words(family.title)
+    """A title's words that tell families apart: not its articles and prepositions ("a" new patient's title
+    against "an" established one's)."""
+    return {w for w in _words(family.title) if len(w) > 2}
 
 
 def _said_of_a_sibling(family: Family, families: tuple[Family, ...], said: set[str]) -> bool:
