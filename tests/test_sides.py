@@ -38,6 +38,7 @@ def mri(rows, contrast: str, side: str) -> str:
     ("breast mri both sides w/o contrast", "c-", "bilateral"),
     ("mri of the right breast with contrast", "c-+", "uni"),
     ("left breast MRI without contrast", "c-", "unilateral"),
+    ("single breast mri with contrast", "c-+", "uni"),
 ])
 def test_the_side_said_picks_the_code_of_that_side(full, rows, question, contrast, side):
     ans = full.answer(question)
@@ -49,7 +50,7 @@ def test_the_side_said_picks_the_code_of_that_side(full, rows, question, contras
 
 
 @pytest.mark.parametrize(("question", "side"), [("MRI of both breasts", "bi"), ("unilateral breast MRI", "uni"),
-                                                ("mri of the left breast", "uni")])
+                                                ("mri of the left breast", "uni"), ("mri of one breast", "uni")])
 def test_the_contrast_unsaid_asks_which_of_that_side(full, rows, question, side):
     ans = full.answer(question)
     assert ans.status == "clarify"
