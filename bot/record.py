@@ -58,6 +58,8 @@ class Record:
     __record_defaults__: ClassVar[dict[str, Any]] = {}
     __record_types__: ClassVar[dict[str, str]] = {}
     __record_post_init__: ClassVar[bool] = False
+    __record_values__: ClassVar[dict[str, Any]] = {}  # the defaults that are values, not factories
+    __record_factories__: ClassVar[tuple[tuple[str, Callable[[], Any]], ...]] = ()
 
     def __init_subclass__(cls, *, frozen: bool = False, eq: bool = True, **kwargs: Any):
         super().__init_subclass__(**kwargs)
@@ -83,6 +85,8 @@ class Record:
         cls.__record_types__ = types
         cls.__match_args__ = tuple(names)
         cls.__record_post_init__ = callable(getattr(cls, "__post_init__", None))
+        cls.__record_values__ = {n: d for n, d in defaults.items() if not isinstance(d, _Factory)}
+        cls.__record_factories__ = tuple((n, d.make) for n, d in defaults.items() if isinstance(d, _Factory))
         if frozen:
             cls.__setattr__ = _refuse_assignment  # type: ignore[method-assign, assignment]
             cls.__delattr__ = _refuse_assignment  # type: ignore[method-assign, assignment]
@@ -91,25 +95,26 @@ class Record:
             cls.__hash__ = _hash if frozen else None  # type: ignore[method-assign, assignment]
 
     def __init__(self, *args: Any, **kwargs: Any):
-        names = self.__record_fields__
-        if len(args) > len(names):
-            raise TypeError(f"{type(self).__qualname__} takes {len(names)} fields, {len(args)} were given")
+        cls = type(self)
+        names = cls.__record_fields__
         values = self.__dict__
-        values.update(zip(names, args, strict=False))  # the rest by keyword or default
-        for name, value in kwargs.items():
-            if name in values or name not in self.__record_types__:
-                why = "given twice" if name in values else "unknown field"
-                raise TypeError(f"{type(self).__qualname__}: {why} {name!r}")
-            values[name] = value
+        values.update(cls.__record_values__)  # the plain defaults, then what is given over them
+        if args:
+            if len(args) > len(names):
+                raise TypeError(f"{cls.__qualname__} takes {len(names)} fields, {len(args)} were given")
+            values.update(zip(names, args, strict=False))  # the rest by keyword or default
+        if kwargs:
+            if not cls.__record_types__.keys() >= kwargs.keys() or (args and not kwargs.keys().isdisjoint(
+                    names[:len(args)])):
+                raise TypeError(_bad_call(cls, args, kwargs))
+            values.update(kwargs)
+        for name, make in cls.__record_factories__:
+            if name not in values:
+                values[name] = make()
         if len(values) < len(names):
-            defaults = self.__record_defaults__
-            for name in names:
-                if name not in values:
-                    if name not in defaults:
-                        raise TypeError(f"{type(self).__qualname__}: missing field {name!r}")
-                    default = defaults[name]
-                    values[name] = default.make() if isinstance(default, _Factory) else default
-        if self.__record_post_init__:
+            missing = next(name for name in names if name not in values)
+            raise TypeError(f"{cls.__qualname__}: missing field {missing!r}")
+        if cls.__record_post_init__:
             self.__post_init__()  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
@@ -124,6 +129,15 @@ class Record:
         record = cls.__new__(cls)
         record.__dict__.update(zip(cls.__record_fields__, values, strict=True))
         return record
+
+
+def _bad_call(cls: type[Record], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    for name in kwargs:
+        if name not in cls.__record_types__:
+            return f"{cls.__qualname__}: unknown field {name!r}"
+        if name in cls.__record_fields__[:len(args)]:
+            return f"{cls.__qualname__}: given twice {name!r}"
+    return f"{cls.__qualname__}: wrong arguments"
 
 
 def _values(record: Record) -> tuple[Any, ...]:

@@ -153,6 +153,8 @@ class NameSearch:
         # split once (name_alias), and each code's names (`aliases_of`, asked several times a question when
         # close candidates are weighed).
         self._posted: dict[str, frozenset[int]] = {}
+        self._holding: dict[str, frozenset[str]] = {}  # negated token -> the codes with a name holding it
+        self._code_tokens: dict[str, frozenset[str]] = {}  # code -> the tokens of all its names
         self._rows: dict[int, Row] = {}
         self._aliases: dict[str, tuple[str, ...]] = {}
 
@@ -259,27 +261,43 @@ class NameSearch:
                 cached[i] = (code, alias, tuple(map(sys.intern, stems_text.split())), weight, bool(primary))
         return [cached[i] for i in ids]
 
+    def _codes_holding(self, tok: str) -> frozenset[str]:
+        """The codes one of whose names holds `tok` (a negated word: a few dozen names at most), read once."""
+        found = self._holding.get(tok)
+        if found is None:
+            with self._lock:
+                rows = self._rows_of(sorted(self._postings(tok))[:2 * BUDGET])
+            found = frozenset(row[0] for row in rows)
+            if len(self._holding) < 100_000:  # bounded like the other memos
+                self._holding[tok] = found
+        return found
+
     def _contradicted(self, stems: set[str], rows: list[Row]) -> dict[str, float]:
-        """As `ProcedureIndex.contradicted`: code -> the weight of the question's words one of its names
-        excludes (or names, when the question excludes them) and none of its names fetched (`rows`) says as
-        the question does. Only names holding such a word are read."""
-        against: dict[str, dict[str, float]] = {}
+        """As `ProcedureIndex.contradicted`, for the codes of the names fetched (`rows`): code -> the weight of
+        the question's words one of its names excludes (or names, when the question excludes them) and none
+        of its names says as the question does."""
+        fetched: set[str] | None = None
+        out: dict[str, float] = {}
         for s in stems:
             if self._weights.get(opposite(s)) is None:  # no name holds it (loaded by `_fetch`)
                 continue
-            w = self.weight(s)
-            with self._lock:
-                found = self._rows_of(sorted(self._postings(token(opposite(s))))[:2 * BUDGET])
-            for code, *_ in found:
-                against.setdefault(code, {})[token(s)] = w
-        if not against:
-            return {}
-        for code, _, alias_tokens, _, _ in rows:
-            words = against.get(code)
-            if words:
-                for t in [t for t in words if t in alias_tokens]:
-                    del words[t]
-        return {code: max(words.values()) for code, words in against.items() if words}
+            if fetched is None:
+                fetched = {row[0] for row in rows}
+            tok, w = token(s), self.weight(s)
+            for code in self._codes_holding(token(opposite(s))) & fetched:
+                if tok not in self._tokens_of(code):
+                    out[code] = max(out.get(code, 0.0), w)
+        return out
+
+    def _tokens_of(self, code: str) -> frozenset[str]:
+        """Every token of every name of `code` (one indexed lookup, the first time)."""
+        found = self._code_tokens.get(code)
+        if found is None:
+            found = frozenset(t for (stems,) in self._all("SELECT stems FROM name_alias WHERE code = ?", (code,))
+                              for t in stems.split())
+            if len(self._code_tokens) < 100_000:
+                self._code_tokens[code] = found
+        return found
 
     def _postings(self, tok: str) -> frozenset[int]:
         """The ids of the names that use one token: one FTS5 query the first time (at most ~1,200 ids, for

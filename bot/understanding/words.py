@@ -34,10 +34,13 @@ _SUFFIXES = ("ically", "ical", "ies", "es", "ic", "s", "y", "al", "e")
 
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def has_digit(text: str) -> bool:
     """Whether `text` has a digit: codes, years, ZIPs, sizes and times all need one, so their finders look for
     one before compiling or running their patterns."""
-    return any(ch.isdigit() for ch in text)
+    return _DIGIT.search(text) is not None
 
 class Cleaned(Record, frozen=True):
     text: str
