@@ -93,6 +93,12 @@ def ncci_imported(imported, tmp_path_factory) -> dict:
     return {"data_dir": data_dir, "report": report}
 
 
+@pytest.fixture(scope="module")
+def ncci_engine(ncci_imported) -> Engine:
+    """The engine over the imported CMS and NCCI data."""
+    return Engine.load(data_dir=ncci_imported["data_dir"])
+
+
 @pytest.fixture(scope="session")
 def full(imported) -> Engine:
     """The engine over the imported CMS files (the `imported` data directory)."""

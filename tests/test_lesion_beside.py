@@ -7,18 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine import Engine
-from tests.test_ncci_answers import raw_rows
-
-
-@pytest.fixture(scope="module")
-def ncci_engine(ncci_imported) -> Engine:
-    return Engine.load(data_dir=ncci_imported["data_dir"])
-
-
-def live_edit(a: str, b: str) -> tuple[str, ...] | None:
-    rows = [r for r in raw_rows(a, b) if r[2] in ("", "*") and r[3] in ("0", "1")]
-    return rows[0] if rows else None
+from tests.test_ncci_answers import live_edit
 
 
 @pytest.mark.parametrize(("question", "removal", "other"), [

@@ -31,6 +31,12 @@ def raw_rows(a: str, b: str) -> list[tuple[str, ...]]:
     return out
 
 
+def live_edit(a: str, b: str) -> tuple[str, ...] | None:
+    """The pair's edit in force (not deleted) with modifier indicator 0 or 1, as CMS lists it, or None."""
+    rows = [r for r in raw_rows(a, b) if r[2] in ("", "*") and r[3] in ("0", "1")]
+    return rows[0] if rows else None
+
+
 @pytest.fixture(scope="module")
 def mues() -> dict[str, list[str]]:
     return {r[0]: r for r in csv.reader(io.StringIO(MUE_CSV.read_bytes().decode("latin-1"))) if r}
@@ -50,11 +56,6 @@ def deleted_pair() -> tuple[str, str, str, str]:
 @pytest.fixture(scope="module")
 def full(imported) -> Engine:
     return Engine.load(data_dir=imported["data_dir"])
-
-
-@pytest.fixture(scope="module")
-def ncci_engine(ncci_imported) -> Engine:
-    return Engine.load(data_dir=ncci_imported["data_dir"])
 
 
 def facts(answer) -> dict[str, str]:
