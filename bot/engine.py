@@ -381,16 +381,21 @@ class Engine:
         elif repair is not None:
             # "simple repair of 2 cm and 3 cm lacerations of the arm": one code for the site group's total
             return make("repair", rule=repair)
-        sided = self._sided(r, fy) if not ent.codes else None
+        # A side said ("bilateral breast MRI with contrast") is read before the rules (the both-sides code, not
+        # the one-side code with 50); with no side said, only a question no rule answers is weighed for one
+        # (naming its procedure costs a search most rule questions never need)
+        side_said = not ent.codes and self.sides.said(r.text) is not None
+        sided = self._sided(r, fy) if side_said else None
+        ruled = self._rule_ask(r, make, known_codes, unknown_codes, fy, ctx) if sided is None else None
+        if ruled is not None:
+            return ruled
+        if sided is None and not ent.codes and not side_said:
+            sided = self._sided(r, fy)
         if sided is not None:
             notes.append(sided[1])
         if sided is not None and len(sided[0]) > 1:
             # "MRI of both breasts": both sides have their own code, and the contrast is not said: ask which
             return make("clarify", candidates=sided[0])
-        # "bilateral breast MRI with contrast": the both-sides code, not the one-side code with 50
-        ruled = self._rule_ask(r, make, known_codes, unknown_codes, fy, ctx) if sided is None else None
-        if ruled is not None:
-            return ruled
         if r.has("conversion_factor") and not known_codes:
             return make("conversion_factor")
         if ent.malformed_codes and not ent.codes:
