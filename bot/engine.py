@@ -489,7 +489,7 @@ class Engine:
             return make("drug_given", rule=given, what=what, codes=[given[0], given[1].code], settings=settings,
                         localities=localities, modifiers=[m for m in ent.modifiers if m in kb.modifiers])
         if codes == ent.codes and len(codes) == 1:
-            ruled_out = contradiction(codes[0], self._content_said(r), self.index, self.words)
+            ruled_out = contradiction(codes[0], r.content_words(), self.index, self.words)
             if ruled_out is not None:  # "fee for 20610 with ultrasound guidance": 20611 is the one with it
                 return make("clarify", candidates=[ruled_out.instead, codes[0]], subject=ruled_out.word,
                             problem="contradicts_excluded" if ruled_out.excluded else "contradicts")
@@ -841,13 +841,6 @@ class Engine:
             return []
         said = self._said(r, close)
         return [c for c in close if c.code != chosen.code and said[chosen.code] < said[c.code]]
-
-    def _content_said(self, r: Reading) -> list[tuple[str, str]]:
-        """The question's content words as (stem with negations marked, word as written), intent words left out."""
-        marked = r.marked if r.marked is not None else [t.stem for t in r.tokens]
-        skip = {i for m in r.intents for i in m.positions}
-        return [(m, t.surface) for i, (t, m) in enumerate(zip(r.tokens, marked, strict=True))
-                if m and not t.stop and i not in skip]
 
     def name_stems(self, code: str) -> set[str]:
         """Every content stem of `code`'s names (those that exclude nothing): the words a question spends on

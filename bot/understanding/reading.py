@@ -36,11 +36,23 @@ class Reading(Record, eq=False):
         of an intent that `explained_by` accepts: the code search leaves out every intent's words, the
         modifier search keeps the modifier intents' own words out and everything else in.
         """
+        return split_stems(self.tokens, self._explained(explained_by), self.marked)
+
+    def content_words(self) -> list[tuple[str, str]]:
+        """The content words of `stems()`, in order, each as (stem with negations marked, word as written):
+        for a reply that quotes the word it is about."""
+        skip = self._explained(lambda intent: True)
+        stems = self.marked if self.marked is not None else [t.stem for t in self.tokens]
+        return [(s, t.surface) for i, (t, s) in enumerate(zip(self.tokens, stems, strict=True))
+                if s and not t.stop and i not in skip]
+
+    def _explained(self, explained_by: Callable[[str], bool]) -> set[int]:
+        """The token positions an entity covers, or the keywords of an intent `explained_by` accepts."""
         skip = set(self.entities.positions)
         for m in self.intents:
             if explained_by(m.name):
                 skip |= m.positions
-        return split_stems(self.tokens, skip, self.marked)
+        return skip
 
 
 def split_stems(tokens: list[Token], skip: set[int], marked: list[str] | None = None) -> tuple[set[str], set[str]]:
