@@ -154,9 +154,8 @@ class NameSearch:
         # close candidates are weighed).
         self._posted: dict[str, frozenset[int]] = {}
         self._holding: dict[str, frozenset[str]] = {}  # negated token -> the codes with a name holding it
-        self._code_tokens: dict[str, frozenset[str]] = {}  # code -> the tokens of all its names
         self._rows: dict[int, Row] = {}
-        self._aliases: dict[str, tuple[str, ...]] = {}
+        self._aliases: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {}  # `_names_of`
 
     @classmethod
     def open(cls, path: Path) -> NameSearch:
@@ -175,11 +174,16 @@ class NameSearch:
 
     def aliases_of(self, code: str) -> list[str]:
         """The names of one code (one indexed lookup, the first time)."""
+        return list(self._names_of(code)[0])
+
+    def _names_of(self, code: str) -> tuple[tuple[str, ...], frozenset[str]]:
+        """(the names of one code in index order, every token of them): one indexed lookup the first time."""
         found = self._aliases.get(code)
         if found is None:
-            found = self._aliases[code] = tuple(
-                a for (a,) in self._all("SELECT alias FROM name_alias WHERE code = ? ORDER BY id", (code,)))
-        return list(found)
+            rows = self._all("SELECT alias, stems FROM name_alias WHERE code = ? ORDER BY id", (code,))
+            found = self._aliases[code] = (tuple(a for a, _ in rows),
+                                           frozenset(t for _, stems in rows for t in stems.split()))
+        return found
 
     def codes(self) -> set[str]:
         return {c for (c,) in self._all("SELECT DISTINCT code FROM name_alias")}
@@ -285,19 +289,9 @@ class NameSearch:
                 fetched = {row[0] for row in rows}
             tok, w = token(s), self.weight(s)
             for code in self._codes_holding(token(opposite(s))) & fetched:
-                if tok not in self._tokens_of(code):
+                if tok not in self._names_of(code)[1]:
                     out[code] = max(out.get(code, 0.0), w)
         return out
-
-    def _tokens_of(self, code: str) -> frozenset[str]:
-        """Every token of every name of `code` (one indexed lookup, the first time)."""
-        found = self._code_tokens.get(code)
-        if found is None:
-            found = frozenset(t for (stems,) in self._all("SELECT stems FROM name_alias WHERE code = ?", (code,))
-                              for t in stems.split())
-            if len(self._code_tokens) < 100_000:
-                self._code_tokens[code] = found
-        return found
 
     def _postings(self, tok: str) -> frozenset[int]:
         """The ids of the names that use one token: one FTS5 query the first time (at most ~1,200 ids, for
