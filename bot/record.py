@@ -185,7 +185,3 @@ def asdict(record: Record) -> dict[str, Any]:
 
 def astuple(record: Record) -> tuple[Any, ...]:
     return tuple(getattr(record, name) for name in record.__record_fields__)
-
-
-def is_record(value: object) -> bool:
-    return isinstance(value, Record)

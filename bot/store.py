@@ -140,11 +140,6 @@ class _Db:
             return self.con.execute(sql, args).fetchall()
 
 
-def _make_rvu(values: Iterable[Any]) -> Rvu:
-    """An Rvu from stored values, in the order of its fields (the store's columns)."""
-    return Rvu(*values)
-
-
 _RVU_SELECT = ", ".join(RVU_FIELDS)
 
 
@@ -245,7 +240,7 @@ def _row_to_rvu(row: tuple, columns: tuple[str, ...]) -> Rvu:
         values = [got[f] if f in got else _RVU_DEFAULTS[f] for f in RVU_FIELDS]
     for i in _FLAG_COLUMNS:
         values[i] = bool(values[i])
-    return _make_rvu(values)
+    return Rvu._from_fields(values)  # the store's columns are its fields, in order
 
 
 _RVU_DEFAULTS = {f.name: f.default for f in fields(Rvu) if f.default is not MISSING}
